@@ -6,3 +6,7 @@
 //! the `CURRENT` pointer switched atomically, and the `Version` they add up
 //! to. Recovery reads the MANIFEST, never a directory listing.
 #![forbid(unsafe_code)]
+
+mod file_meta;
+
+pub use file_meta::{sst_file_name, FileMeta, KeyspaceId, Level};

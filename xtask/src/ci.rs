@@ -1,0 +1,94 @@
+//! `cargo xtask ci`: the whole check matrix.
+//!
+//! Steps run in an order that lets later ones reuse what earlier ones built:
+//! formatting first (no build), clippy (check builds), then the tests, doc
+//! tests, bench builds and the comparison runner, all in the `test` profile so
+//! they share one set of artifacts, and last the fuzz workspace, which has its
+//! own target directory. No step sets RUSTFLAGS, so none invalidates another's
+//! artifacts. Every step runs even after one fails, so the table is complete.
+
+use crate::bench::{self, PEER_RUNNER};
+use crate::fuzz;
+use crate::manifest;
+use crate::steps::Report;
+use crate::workspace::Workspace;
+
+/// Seconds each fuzz target runs in CI when `--fuzz-seconds` is not given.
+pub const DEFAULT_FUZZ_SECONDS: u64 = 10;
+
+/// The flag that makes the comparison runner use tiny data sets, so that CI
+/// checks it works without measuring anything.
+const PEER_RUNNER_CI_FLAG: &str = "--tiny";
+
+/// How to run the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Seconds each fuzz target runs.
+    pub fuzz_seconds: u64,
+}
+
+/// Runs every step, recording each in the returned report.
+pub fn run(workspace: &Workspace, options: Options) -> Result<Report, String> {
+    let members = manifest::workspace_members(&workspace.root)?;
+    let mut report = Report::default();
+
+    report.run("fmt", workspace.cargo(["fmt", "--all", "--", "--check"]));
+    report.run(
+        "clippy",
+        workspace
+            .cargo_resolving(["clippy", "--workspace", "--all-targets"], ["--", "-D", "warnings"]),
+    );
+
+    // The workspace tests, split so that each library crate is tested on its
+    // own (which proves it builds and works without the rest of the
+    // workspace's features), and the other members together. `--tests` runs
+    // unit and integration tests; the doc tests are their own step.
+    let (libraries, others): (Vec<_>, Vec<_>) =
+        members.iter().partition(|member| member.under_crates && member.package.has_lib);
+    for library in &libraries {
+        let name = &library.package.name;
+        report.run(
+            &format!("test {name}"),
+            workspace.cargo_resolving(["test", "-p", name, "--tests"], None::<&str>),
+        );
+    }
+    if !others.is_empty() {
+        let mut args = vec!["test"];
+        for other in &others {
+            args.extend(["-p", &other.package.name]);
+        }
+        args.push("--tests");
+        let names: Vec<&str> = others.iter().map(|other| other.package.name.as_str()).collect();
+        report.run(
+            &format!("test {}", names.join(" ")),
+            workspace.cargo_resolving(args, None::<&str>),
+        );
+    }
+    report.run(
+        "doc tests",
+        workspace.cargo_resolving(["test", "--workspace", "--doc"], None::<&str>),
+    );
+
+    // Compiled in the test profile like the tests, which it shares artifacts
+    // with; `cargo xtask bench` builds and runs them optimised.
+    report.run(
+        "benches build",
+        workspace.cargo_resolving(["test", "--workspace", "--benches", "--no-run"], None::<&str>),
+    );
+    let runner_step = format!("{PEER_RUNNER} {PEER_RUNNER_CI_FLAG}");
+    if bench::peer_runner(&members).is_some() {
+        report.run(
+            &runner_step,
+            workspace.cargo_resolving(
+                ["run", "--profile", "test", "-p", PEER_RUNNER],
+                ["--", PEER_RUNNER_CI_FLAG],
+            ),
+        );
+    } else {
+        report.skip(&runner_step, "benches/ has no runner binary yet (no src/main.rs or [[bin]])");
+    }
+
+    let fuzz_options = fuzz::Options { seconds: options.fuzz_seconds, ..fuzz::Options::default() };
+    fuzz::add_steps(workspace, &mut report, &fuzz_options)?;
+    Ok(report)
+}

@@ -1,8 +1,46 @@
 //! The write-ahead log of srdb.
 //!
 //! Owns: segmented log files in one directory; framing of each record with
-//! length, type and CRC32; group commit (concurrent writers share one write and
-//! one fsync); the sync policies `Always`, `Periodic(interval)` and `Never`;
-//! recovery that replays valid records, truncates a torn tail and reports
-//! corruption before the tail. It knows nothing of what the records mean.
+//! length, type, LSN and CRC32; the single-file [`LogWriter`] that the
+//! MANIFEST uses with the same framing; recovery that replays valid records,
+//! truncates a torn tail and reports corruption before the tail. It knows
+//! nothing of what the records mean. The byte format is specified in
+//! `docs/format/wal.md`.
+//!
+//! ```
+//! use srdb_wal::{read_log, LogWriter, RecoveryMode};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let path = dir.path().join("MANIFEST-000001");
+//! let mut log = LogWriter::create(&path, *b"EXAMPLE!").unwrap();
+//! assert_eq!(log.append(b"first").unwrap(), 1);
+//! assert_eq!(log.append(b"second").unwrap(), 2);
+//! log.sync().unwrap();
+//!
+//! let mut seen = Vec::new();
+//! let report = read_log(&path, *b"EXAMPLE!", RecoveryMode::Strict, |r| {
+//!     seen.push((r.lsn, r.payload.to_vec()));
+//!     Ok(())
+//! })
+//! .unwrap();
+//! assert_eq!(seen, vec![(1, b"first".to_vec()), (2, b"second".to_vec())]);
+//! assert!(report.torn_tail.is_none());
+//! ```
 #![forbid(unsafe_code)]
+
+mod error;
+mod format;
+mod fsutil;
+pub mod limits;
+mod log_writer;
+mod reader;
+
+pub use error::WalError;
+pub use format::{FILE_HEADER_BYTES, FORMAT_VERSION, RECORD_HEADER_BYTES, WAL_MAGIC};
+pub use limits::{MAX_LSN, MAX_RECORD_BYTES};
+pub use log_writer::{encode_log_bytes, LogWriter};
+pub use reader::{
+    read_log, read_log_bytes, read_segment, Record, RecoveryMode, RecoveryReport,
+    SkippedCorruption, TornTail,
+};
+pub use srdb_key::BoxError;

@@ -23,12 +23,12 @@ use crate::record::{trailer, KeyView, Record, SeekView};
 /// many tiny entries is not mistaken for a small one.
 ///
 /// A skiplist node holds the reference count and height (8 bytes), the
-/// `Record` (a boxed slice and a length: 24 bytes) and a tower of next
+/// `Record` (a key prefix, a boxed slice and a length: 32 bytes) and a tower of next
 /// pointers whose height is geometric with p = 1/2 (2 pointers, 16 bytes, on
-/// average): 48 bytes, plus allocator rounding and chunk headers for the node
+/// average): 56 bytes, plus allocator rounding and chunk headers for the node
 /// and for the record buffer (about 16 bytes each), and the 8-byte trailer of
-/// the internal key: 48 + 32 + 8 = 88.
-pub const ENTRY_OVERHEAD_BYTES: usize = 88;
+/// the internal key: 56 + 32 + 8 = 96.
+pub const ENTRY_OVERHEAD_BYTES: usize = 96;
 
 /// One version found by [`Memtable::get`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,7 +109,7 @@ impl Memtable {
         // The seek key sorts before every version of `user_key` visible at
         // `snapshot` and after every newer one, so the first entry at or
         // after it is the answer if it belongs to `user_key`.
-        let seek = SeekView { user_key, trailer: trailer(snapshot.min(MAX_SEQNO), Kind::SEEK) };
+        let seek = SeekView::new(user_key, trailer(snapshot.min(MAX_SEQNO), Kind::SEEK));
         let entry = self.map.lower_bound(Bound::Included(&seek as &dyn KeyView))?;
         let record = entry.key();
         if record.user_key() != user_key {

@@ -13,6 +13,11 @@
 //! `srdb_key`, so iterators hand it out without copying. One allocation per
 //! version instead of two (key and value) makes inserts measurably cheaper.
 //!
+//! Beside the buffer a record keeps the first 8 bytes of its user key inline
+//! in the skiplist node. A lookup in a large memtable is bound by cache
+//! misses; comparing the inline prefix first settles most comparisons
+//! without following the pointer to the buffer, one miss fewer per step.
+//!
 //! Lookups must not build an encoded seek key (that would allocate and copy
 //! the user key on every read). Instead both stored records and borrowed seek
 //! keys are viewed as `dyn KeyView`, whose order is the internal-key order,
@@ -26,6 +31,9 @@ use srdb_key::{Kind, SeqNo, MAX_SEQNO, TRAILER_BYTES};
 /// A user key and a trailer, compared in internal-key order: user key
 /// ascending, then trailer descending (newest first).
 pub(crate) trait KeyView {
+    /// The first 8 bytes of the user key, big-endian, zero-padded: see
+    /// [`key_prefix`].
+    fn prefix(&self) -> u64;
     /// The user key.
     fn user_key(&self) -> &[u8];
     /// `seqno << 8 | kind`.
@@ -48,8 +56,25 @@ impl PartialOrd for dyn KeyView + '_ {
 
 impl Ord for dyn KeyView + '_ {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.user_key().cmp(other.user_key()).then_with(|| other.trailer().cmp(&self.trailer()))
+        self.prefix()
+            .cmp(&other.prefix())
+            .then_with(|| self.user_key().cmp(other.user_key()))
+            .then_with(|| other.trailer().cmp(&self.trailer()))
     }
+}
+
+/// The first 8 bytes of `user_key` as a big-endian integer, zero-padded.
+///
+/// Prefixes order like the keys they come from whenever they differ: if two
+/// keys first differ within 8 bytes, so do their prefixes and in the same
+/// direction; a shorter key that is a prefix of a longer one pads with zero,
+/// which is not above anything. Equal prefixes decide nothing (`a` and
+/// `a\0` share one), so the full keys are compared next.
+pub(crate) fn key_prefix(user_key: &[u8]) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = user_key.len().min(8);
+    bytes[..n].copy_from_slice(&user_key[..n]);
+    u64::from_be_bytes(bytes)
 }
 
 /// Packs a sequence number and a kind byte into a trailer.
@@ -60,17 +85,23 @@ pub(crate) fn trailer(seqno: SeqNo, kind_byte: u8) -> u64 {
 
 /// A borrowed key to search for: nothing is copied.
 pub(crate) struct SeekView<'a> {
-    pub(crate) user_key: &'a [u8],
-    pub(crate) trailer: u64,
+    prefix: u64,
+    user_key: &'a [u8],
+    trailer: u64,
 }
 
-impl SeekView<'_> {
+impl<'a> SeekView<'a> {
+    /// Views `user_key` with `trailer`.
+    pub(crate) fn new(user_key: &'a [u8], trailer: u64) -> Self {
+        SeekView { prefix: key_prefix(user_key), user_key, trailer }
+    }
+
     /// Views an encoded internal key (or seek key) as a `KeyView`.
     ///
     /// # Panics
     /// If `ikey` is shorter than a trailer: seek targets are built by the
     /// engine from `srdb_key::InternalKey`, so a short one is a caller bug.
-    pub(crate) fn from_encoded(ikey: &[u8]) -> SeekView<'_> {
+    pub(crate) fn from_encoded(ikey: &'a [u8]) -> Self {
         assert!(
             ikey.len() >= TRAILER_BYTES,
             "seek target of {} bytes is shorter than an internal-key trailer",
@@ -79,11 +110,14 @@ impl SeekView<'_> {
         let (user_key, tail) = ikey.split_at(ikey.len() - TRAILER_BYTES);
         let mut bytes = [0u8; TRAILER_BYTES];
         bytes.copy_from_slice(tail);
-        SeekView { user_key, trailer: u64::from_le_bytes(bytes) }
+        SeekView::new(user_key, u64::from_le_bytes(bytes))
     }
 }
 
 impl KeyView for SeekView<'_> {
+    fn prefix(&self) -> u64 {
+        self.prefix
+    }
     fn user_key(&self) -> &[u8] {
         self.user_key
     }
@@ -94,6 +128,7 @@ impl KeyView for SeekView<'_> {
 
 /// One stored version: user key, trailer and value in a single buffer.
 pub(crate) struct Record {
+    prefix: u64,
     data: Box<[u8]>,
     user_key_len: u32,
 }
@@ -107,7 +142,7 @@ impl Record {
         data.extend_from_slice(user_key);
         data.extend_from_slice(&trailer(seqno, kind as u8).to_le_bytes());
         data.extend_from_slice(value);
-        Record { data: data.into_boxed_slice(), user_key_len }
+        Record { prefix: key_prefix(user_key), data: data.into_boxed_slice(), user_key_len }
     }
 
     fn internal_key_len(&self) -> usize {
@@ -137,6 +172,9 @@ impl Record {
 }
 
 impl KeyView for Record {
+    fn prefix(&self) -> u64 {
+        self.prefix
+    }
     fn user_key(&self) -> &[u8] {
         &self.data[..self.user_key_len as usize]
     }
@@ -188,6 +226,10 @@ mod tests {
             (b"a", 5, Kind::Put, b"a", 5, Kind::Delete),
             (b"ab", 1, Kind::Put, b"a", 9, Kind::Delete),
             (b"", 0, Kind::Delete, b"\xff", 0, Kind::Put),
+            (b"a", 1, Kind::Put, b"a\0", 1, Kind::Put),
+            (b"abcdefgh", 1, Kind::Put, b"abcdefgh\0", 9, Kind::Put),
+            (b"abcdefghZ", 1, Kind::Put, b"abcdefghA", 9, Kind::Put),
+            (b"abcdefg", 1, Kind::Put, b"abcdefgh", 9, Kind::Put),
         ];
         for (ka, sa, kinda, kb, sb, kindb) in cases {
             let a = Record::new(ka, sa, kinda, b"x");
@@ -206,9 +248,24 @@ mod tests {
         for snapshot in [6, 7, 8] {
             let encoded = seek_key(b"k", snapshot);
             let view = SeekView::from_encoded(encoded.as_bytes());
-            assert_eq!(view.user_key, b"k");
+            assert_eq!(view.user_key(), b"k");
             let expected = compare_internal(encoded.as_bytes(), stored.internal_key());
             assert_eq!((&view as &dyn KeyView).cmp(&stored as &dyn KeyView), expected);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn prefix_order_agrees_with_key_order(
+            a in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..12),
+            b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..12),
+        ) {
+            let (pa, pb) = (key_prefix(&a), key_prefix(&b));
+            if pa != pb {
+                proptest::prop_assert_eq!(pa.cmp(&pb), a.cmp(&b));
+            }
+            let (ra, rb) = (Record::new(&a, 1, Kind::Put, b""), Record::new(&b, 1, Kind::Put, b""));
+            proptest::prop_assert_eq!(ra.cmp(&rb), a.cmp(&b));
         }
     }
 

@@ -1,0 +1,245 @@
+//! Reads one block's content (format in [`super`]): binary search over
+//! restart points, forward and backward steps.
+//!
+//! The cursor stores offsets and the current key but borrows nothing: every
+//! method takes the block bytes, so an SST iterator can keep the cursor next
+//! to the block it reads (a slice of the mapped file or a cached block)
+//! without self-reference. All offsets read from the block are bounds-checked;
+//! a malformed block yields a [`BlockError`], never a panic, and every loop
+//! advances by at least one entry (three bytes), so none can hang.
+
+use std::cmp::Ordering;
+
+use srdb_key::{compare_internal, TRAILER_BYTES};
+
+use super::{get_varint32, BlockError, BlockResult};
+
+const U32_BYTES: usize = 4;
+
+/// A position inside one block.
+#[derive(Debug, Default)]
+pub(crate) struct BlockCursor {
+    /// Where the restart array starts; entries occupy `..restarts_offset`.
+    restarts_offset: usize,
+    num_restarts: usize,
+    /// Offset of the current entry; `restarts_offset` when not valid.
+    current: usize,
+    /// Offset of the entry after the current one.
+    next: usize,
+    /// Index of the restart interval that holds `current`.
+    restart_index: usize,
+    key: Vec<u8>,
+    value_start: usize,
+    value_end: usize,
+}
+
+struct Entry {
+    shared: usize,
+    delta_start: usize,
+    delta_end: usize,
+    value_end: usize,
+}
+
+impl BlockCursor {
+    /// Prepares the cursor for `block`, leaving it not valid.
+    pub(crate) fn reset(&mut self, block: &[u8]) -> BlockResult<()> {
+        let len = block.len();
+        let count_at = len.checked_sub(U32_BYTES).ok_or(BlockError {
+            offset: 0,
+            reason: "the block is shorter than its restart count",
+        })?;
+        let num_restarts = read_u32(block, count_at) as usize;
+        let restarts_offset = num_restarts
+            .checked_mul(U32_BYTES)
+            .and_then(|array| count_at.checked_sub(array))
+            .ok_or(BlockError {
+                offset: count_at,
+                reason: "the restart array is larger than the block",
+            })?;
+        if num_restarts == 0 {
+            return Err(BlockError { offset: count_at, reason: "the block has no restart point" });
+        }
+        self.restarts_offset = restarts_offset;
+        self.num_restarts = num_restarts;
+        self.invalidate();
+        Ok(())
+    }
+
+    pub(crate) fn valid(&self) -> bool {
+        self.current < self.restarts_offset
+    }
+
+    /// The current key; only meaningful while [`BlockCursor::valid`].
+    pub(crate) fn key(&self) -> &[u8] {
+        &self.key
+    }
+
+    /// The current value, borrowed from `block`.
+    pub(crate) fn value<'b>(&self, block: &'b [u8]) -> &'b [u8] {
+        &block[self.value_start..self.value_end]
+    }
+
+    /// Offset of the current entry in the block content (for error reports).
+    pub(crate) fn offset(&self) -> usize {
+        self.current
+    }
+
+    pub(crate) fn seek_to_first(&mut self, block: &[u8]) -> BlockResult<()> {
+        self.seek_to_restart(block, 0)?;
+        self.parse_next(block)
+    }
+
+    pub(crate) fn seek_to_last(&mut self, block: &[u8]) -> BlockResult<()> {
+        self.seek_to_restart(block, self.num_restarts - 1)?;
+        self.parse_next(block)?;
+        while self.valid() && self.next < self.restarts_offset {
+            self.parse_next(block)?;
+        }
+        Ok(())
+    }
+
+    /// Positions on the first entry with key >= `target`, or not valid if
+    /// every key is smaller.
+    pub(crate) fn seek(&mut self, block: &[u8], target: &[u8]) -> BlockResult<()> {
+        // Find the last restart point whose key is < target; the answer is in
+        // its interval or is the next restart point.
+        let (mut left, mut right) = (0, self.num_restarts - 1);
+        while left < right {
+            let mid = left + (right - left).div_ceil(2);
+            if compare_internal(self.restart_key(block, mid)?, target) == Ordering::Less {
+                left = mid;
+            } else {
+                right = mid - 1;
+            }
+        }
+        self.seek_to_restart(block, left)?;
+        loop {
+            self.parse_next(block)?;
+            if !self.valid() || compare_internal(&self.key, target) != Ordering::Less {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Moves to the next entry; not valid past the last one.
+    pub(crate) fn next(&mut self, block: &[u8]) -> BlockResult<()> {
+        debug_assert!(self.valid());
+        self.parse_next(block)
+    }
+
+    /// Moves to the previous entry; not valid before the first one.
+    pub(crate) fn prev(&mut self, block: &[u8]) -> BlockResult<()> {
+        debug_assert!(self.valid());
+        let original = self.current;
+        // Back up to a restart point that starts before the current entry.
+        while self.restart_point(block, self.restart_index) >= original {
+            if self.restart_index == 0 {
+                self.invalidate();
+                return Ok(());
+            }
+            self.restart_index -= 1;
+        }
+        self.seek_to_restart(block, self.restart_index)?;
+        loop {
+            self.parse_next(block)?;
+            if !self.valid() || self.next >= original {
+                return Ok(());
+            }
+        }
+    }
+
+    fn invalidate(&mut self) {
+        self.current = self.restarts_offset;
+        self.next = self.restarts_offset;
+        self.restart_index = self.num_restarts;
+    }
+
+    fn restart_point(&self, block: &[u8], index: usize) -> usize {
+        read_u32(block, self.restarts_offset + index * U32_BYTES) as usize
+    }
+
+    fn seek_to_restart(&mut self, block: &[u8], index: usize) -> BlockResult<()> {
+        let offset = self.restart_point(block, index);
+        if offset >= self.restarts_offset {
+            return Err(BlockError {
+                offset: self.restarts_offset + index * U32_BYTES,
+                reason: "a restart point lies past the entries",
+            });
+        }
+        self.key.clear();
+        self.restart_index = index;
+        self.next = offset;
+        Ok(())
+    }
+
+    /// The whole key stored at restart point `index`, borrowed from `block`.
+    fn restart_key<'b>(&self, block: &'b [u8], index: usize) -> BlockResult<&'b [u8]> {
+        let offset = self.restart_point(block, index);
+        let entries = &block[..self.restarts_offset];
+        let entry = decode_entry(entries, offset)?;
+        if entry.shared != 0 {
+            return Err(BlockError {
+                offset,
+                reason: "a restart entry shares bytes with its predecessor",
+            });
+        }
+        let key = &entries[entry.delta_start..entry.delta_end];
+        if key.len() < TRAILER_BYTES {
+            return Err(BlockError { offset, reason: "a key is shorter than its trailer" });
+        }
+        Ok(key)
+    }
+
+    fn parse_next(&mut self, block: &[u8]) -> BlockResult<()> {
+        self.current = self.next;
+        if self.current >= self.restarts_offset {
+            self.invalidate();
+            return Ok(());
+        }
+        let entries = &block[..self.restarts_offset];
+        let entry = decode_entry(entries, self.current)?;
+        if entry.shared > self.key.len() {
+            self.invalidate();
+            return Err(BlockError {
+                offset: self.next,
+                reason: "an entry shares more bytes than the previous key has",
+            });
+        }
+        self.key.truncate(entry.shared);
+        self.key.extend_from_slice(&entries[entry.delta_start..entry.delta_end]);
+        if self.key.len() < TRAILER_BYTES {
+            let offset = self.current;
+            self.invalidate();
+            return Err(BlockError { offset, reason: "a key is shorter than its trailer" });
+        }
+        self.value_start = entry.delta_end;
+        self.value_end = entry.value_end;
+        self.next = entry.value_end;
+        while self.restart_index + 1 < self.num_restarts
+            && self.restart_point(block, self.restart_index + 1) <= self.current
+        {
+            self.restart_index += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Decodes the entry header at `offset` and checks that the entry fits.
+fn decode_entry(entries: &[u8], offset: usize) -> BlockResult<Entry> {
+    let (shared, at) = get_varint32(entries, offset)?;
+    let (unshared, at) = get_varint32(entries, at)?;
+    let (value_len, delta_start) = get_varint32(entries, at)?;
+    let delta_end = delta_start + unshared as usize;
+    let value_end = delta_end + value_len as usize;
+    if value_end > entries.len() {
+        return Err(BlockError { offset, reason: "an entry runs past the end of the entries" });
+    }
+    Ok(Entry { shared: shared as usize, delta_start, delta_end, value_end })
+}
+
+/// Reads a u32 at `offset`; callers only pass offsets inside the restart
+/// array, which [`BlockCursor::reset`] checked lies inside the block.
+fn read_u32(block: &[u8], offset: usize) -> u32 {
+    let bytes: [u8; U32_BYTES] = block[offset..offset + U32_BYTES].try_into().expect("four bytes");
+    u32::from_le_bytes(bytes)
+}

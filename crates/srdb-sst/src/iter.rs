@@ -1,0 +1,242 @@
+//! Iteration over one SST file in internal-key order, both ways.
+//!
+//! The iterator holds one data block at a time (a range of the mapped file,
+//! or one decompressed block) plus a cursor into the index, so its memory is
+//! bounded by the largest block whatever the file's size.
+
+use std::sync::Arc;
+
+use srdb_btree::Cursor;
+use srdb_key::{BoxError, InternalIterator};
+
+use crate::block::cursor::BlockCursor;
+use crate::error::SstError;
+use crate::reader::{BlockBytes, Sst};
+
+/// The block an iterator is positioned in.
+enum HeldBlock {
+    /// A raw block read in place: its payload's range in the file.
+    InPlace { start: usize, end: usize },
+    /// A decompressed block.
+    Shared(Arc<[u8]>),
+}
+
+/// An [`InternalIterator`] over one file. Owns an `Arc` of the file, so the
+/// file stays mapped while the iterator lives. `Send`.
+pub struct SstIter {
+    sst: Arc<Sst>,
+    fill_cache: bool,
+    /// Index position of the held block; `None` before the first seek and
+    /// after an error.
+    index: Option<Cursor>,
+    block: Option<HeldBlock>,
+    block_offset: u64,
+    cursor: BlockCursor,
+}
+
+impl SstIter {
+    pub(crate) fn new(sst: Arc<Sst>, fill_cache: bool) -> Self {
+        SstIter {
+            sst,
+            fill_cache,
+            index: None,
+            block: None,
+            block_offset: 0,
+            cursor: BlockCursor::default(),
+        }
+    }
+
+    fn block_bytes(&self) -> &[u8] {
+        match self.block.as_ref().expect("a block is held while the iterator is valid") {
+            HeldBlock::InPlace { start, end } => &self.sst.bytes[*start..*end],
+            HeldBlock::Shared(bytes) => bytes,
+        }
+    }
+
+    /// Loads the block under the index cursor (or none if the cursor is past
+    /// either end), leaving the block cursor not valid.
+    fn load_block(&mut self) -> Result<(), SstError> {
+        self.block = None;
+        let Some(index) = self.index.as_ref().filter(|index| index.is_valid()) else {
+            return Ok(());
+        };
+        let tree = self.sst.index();
+        let handle = self.sst.handle_at(&tree, index)?;
+        let held = match self.sst.read_block(handle, self.fill_cache)? {
+            BlockBytes::InPlace(bytes) => {
+                let start = bytes.as_ptr() as usize - self.sst.bytes.as_ptr() as usize;
+                HeldBlock::InPlace { start, end: start + bytes.len() }
+            }
+            BlockBytes::Shared(bytes) => HeldBlock::Shared(bytes),
+        };
+        self.block = Some(held);
+        self.block_offset = handle.offset;
+        let offset = self.block_offset;
+        let result = {
+            let bytes = match self.block.as_ref().expect("just set") {
+                HeldBlock::InPlace { start, end } => &self.sst.bytes[*start..*end],
+                HeldBlock::Shared(bytes) => &bytes[..],
+            };
+            self.cursor.reset(bytes)
+        };
+        result.map_err(|e| self.sst.block_error(offset, e))
+    }
+
+    /// Runs a block-cursor step on the held block.
+    fn step(
+        &mut self,
+        op: impl FnOnce(&mut BlockCursor, &[u8]) -> Result<(), crate::block::BlockError>,
+    ) -> Result<(), SstError> {
+        let bytes: &[u8] = match self.block.as_ref().expect("a block is held") {
+            HeldBlock::InPlace { start, end } => &self.sst.bytes[*start..*end],
+            HeldBlock::Shared(bytes) => bytes,
+        };
+        op(&mut self.cursor, bytes).map_err(|e| self.sst.block_error(self.block_offset, e))
+    }
+
+    /// While the held block is exhausted, moves to the first entry of the
+    /// next block. (The writer never leaves a block without an entry >= its
+    /// index position, so this loops more than once only on a damaged file;
+    /// it ends at the last block either way.)
+    fn skip_forward(&mut self) -> Result<(), SstError> {
+        while self.block.is_some() && !self.cursor.valid() {
+            let tree = self.sst.index();
+            let index = self.index.as_mut().expect("a block is held only under an index position");
+            index.next(&tree).map_err(|e| self.sst.index_error(e))?;
+            self.load_block()?;
+            if self.block.is_some() {
+                self.step(|c, b| c.seek_to_first(b))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// While the held block is exhausted, moves to the last entry of the
+    /// previous block.
+    fn skip_backward(&mut self) -> Result<(), SstError> {
+        while self.block.is_some() && !self.cursor.valid() {
+            let tree = self.sst.index();
+            let index = self.index.as_mut().expect("a block is held only under an index position");
+            index.prev(&tree).map_err(|e| self.sst.index_error(e))?;
+            self.load_block()?;
+            if self.block.is_some() {
+                self.step(|c, b| c.seek_to_last(b))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn positioned(
+        &mut self,
+        index: Result<Cursor, srdb_btree::BTreeError>,
+    ) -> Result<(), SstError> {
+        self.block = None;
+        self.index = None;
+        self.index = Some(index.map_err(|e| self.sst.index_error(e))?);
+        self.load_block()
+    }
+
+    /// Drops the position after an error, so that `valid` is false.
+    fn guard(&mut self, result: Result<(), SstError>) -> Result<(), BoxError> {
+        if result.is_err() {
+            self.block = None;
+            self.index = None;
+        }
+        result.map_err(BoxError::from)
+    }
+
+    fn do_seek(&mut self, target: &[u8]) -> Result<(), SstError> {
+        let sst = Arc::clone(&self.sst);
+        self.positioned(sst.index().seek(target))?;
+        if self.block.is_some() {
+            self.step(|c, b| c.seek(b, target))?;
+        }
+        self.skip_forward()
+    }
+}
+
+impl InternalIterator for SstIter {
+    fn valid(&self) -> bool {
+        self.block.is_some() && self.cursor.valid()
+    }
+
+    fn key(&self) -> &[u8] {
+        assert!(self.valid(), "key() called on an iterator that is not valid");
+        self.cursor.key()
+    }
+
+    fn value(&self) -> &[u8] {
+        assert!(self.valid(), "value() called on an iterator that is not valid");
+        self.cursor.value(self.block_bytes())
+    }
+
+    fn seek_to_first(&mut self) -> Result<(), BoxError> {
+        let result = (|| {
+            let sst = Arc::clone(&self.sst);
+            self.positioned(sst.index().first())?;
+            if self.block.is_some() {
+                self.step(|c, b| c.seek_to_first(b))?;
+            }
+            self.skip_forward()
+        })();
+        self.guard(result)
+    }
+
+    fn seek_to_last(&mut self) -> Result<(), BoxError> {
+        let result = (|| {
+            let sst = Arc::clone(&self.sst);
+            self.positioned(sst.index().last())?;
+            if self.block.is_some() {
+                self.step(|c, b| c.seek_to_last(b))?;
+            }
+            self.skip_backward()
+        })();
+        self.guard(result)
+    }
+
+    fn seek(&mut self, target: &[u8]) -> Result<(), BoxError> {
+        let result = self.do_seek(target);
+        self.guard(result)
+    }
+
+    fn seek_for_prev(&mut self, target: &[u8]) -> Result<(), BoxError> {
+        let result = (|| {
+            self.do_seek(target)?;
+            if !self.valid() {
+                let sst = Arc::clone(&self.sst);
+                self.positioned(sst.index().last())?;
+                if self.block.is_some() {
+                    self.step(|c, b| c.seek_to_last(b))?;
+                }
+                return self.skip_backward();
+            }
+            if self.cursor.key() != target {
+                self.step(|c, b| c.prev(b))?;
+                self.skip_backward()?;
+            }
+            Ok(())
+        })();
+        self.guard(result)
+    }
+
+    fn next(&mut self) -> Result<(), BoxError> {
+        assert!(self.valid(), "next() called on an iterator that is not valid");
+        let result = self.step(|c, b| c.next(b)).and_then(|()| self.skip_forward());
+        self.guard(result)
+    }
+
+    fn prev(&mut self) -> Result<(), BoxError> {
+        assert!(self.valid(), "prev() called on an iterator that is not valid");
+        let result = self.step(|c, b| c.prev(b)).and_then(|()| self.skip_backward());
+        self.guard(result)
+    }
+}
+
+impl std::fmt::Debug for SstIter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SstIter")
+            .field("file", &self.sst.path())
+            .field("valid", &self.valid())
+            .finish()
+    }
+}

@@ -1,0 +1,160 @@
+//! The summary block: what the file holds, known once every entry is written.
+//!
+//! ```text
+//! offset  size  field
+//!      0     8  entries, u64 LE
+//!      8     8  smallest seqno, u64 LE
+//!     16     8  largest seqno, u64 LE
+//!     24     1  time range present: 0 or 1
+//!     25     8  smallest `_time`, i64 LE (0 when absent)
+//!     33     8  largest `_time`, i64 LE (0 when absent)
+//!     41     4  length s of the smallest internal key, u32 LE
+//!     45     s  smallest internal key
+//!   45+s     4  length l of the largest internal key, u32 LE
+//!   49+s     l  largest internal key
+//! ```
+//!
+//! The payload sits in a frame (see `block::frame`, always raw). The file
+//! size is not stored: it is the size of the file.
+
+use crate::limits::MAX_INTERNAL_KEY_BYTES;
+
+/// What an SST file holds: returned by [`crate::SstWriter::finish`] and read
+/// back by [`crate::Sst::open`]. The engine records it in the MANIFEST.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SstSummary {
+    /// Size of the whole file in bytes.
+    pub size_bytes: u64,
+    /// Number of entries (versions and tombstones).
+    pub entries: u64,
+    /// The smallest internal key in the file.
+    pub smallest: Vec<u8>,
+    /// The largest internal key in the file.
+    pub largest: Vec<u8>,
+    /// The smallest sequence number of any entry.
+    pub min_seqno: u64,
+    /// The largest sequence number of any entry.
+    pub max_seqno: u64,
+    /// The smallest and largest `_time` the writer's
+    /// [`crate::TimeExtractor`] returned, if it returned any.
+    pub time_range: Option<(i64, i64)>,
+}
+
+const FIXED_BYTES: usize = 41;
+
+impl SstSummary {
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out =
+            Vec::with_capacity(FIXED_BYTES + 8 + self.smallest.len() + self.largest.len());
+        out.extend_from_slice(&self.entries.to_le_bytes());
+        out.extend_from_slice(&self.min_seqno.to_le_bytes());
+        out.extend_from_slice(&self.max_seqno.to_le_bytes());
+        let (present, (min, max)) = match self.time_range {
+            Some(range) => (1u8, range),
+            None => (0u8, (0, 0)),
+        };
+        out.push(present);
+        out.extend_from_slice(&min.to_le_bytes());
+        out.extend_from_slice(&max.to_le_bytes());
+        for key in [&self.smallest, &self.largest] {
+            let len = u32::try_from(key.len()).expect("keys are bounded by MAX_INTERNAL_KEY_BYTES");
+            out.extend_from_slice(&len.to_le_bytes());
+            out.extend_from_slice(key);
+        }
+        out
+    }
+
+    /// Decodes a verified payload; `size_bytes` is the file's size.
+    pub(crate) fn decode(payload: &[u8], size_bytes: u64) -> Result<SstSummary, &'static str> {
+        const SHORT: &str = "the summary block is truncated";
+        let fixed = payload.get(..FIXED_BYTES).ok_or(SHORT)?;
+        let u64_at =
+            |at: usize| u64::from_le_bytes(fixed[at..at + 8].try_into().expect("eight bytes"));
+        let time_range = match fixed[24] {
+            0 => None,
+            1 => Some((u64_at(25) as i64, u64_at(33) as i64)),
+            _ => return Err("the summary's time-range flag is neither 0 nor 1"),
+        };
+        let mut rest = &payload[FIXED_BYTES..];
+        let mut keys = [Vec::new(), Vec::new()];
+        for key in &mut keys {
+            let len_bytes: [u8; 4] = rest.get(..4).ok_or(SHORT)?.try_into().expect("four bytes");
+            let len = u32::from_le_bytes(len_bytes) as usize;
+            if len > MAX_INTERNAL_KEY_BYTES {
+                return Err("the summary names a key longer than the largest internal key");
+            }
+            *key = rest.get(4..4 + len).ok_or(SHORT)?.to_vec();
+            rest = &rest[4 + len..];
+        }
+        if !rest.is_empty() {
+            return Err("the summary block has bytes after its last field");
+        }
+        let [smallest, largest] = keys;
+        let summary = SstSummary {
+            size_bytes,
+            entries: u64_at(0),
+            smallest,
+            largest,
+            min_seqno: u64_at(8),
+            max_seqno: u64_at(16),
+            time_range,
+        };
+        summary.check()?;
+        Ok(summary)
+    }
+
+    /// The invariants every summary of a finished file satisfies.
+    fn check(&self) -> Result<(), &'static str> {
+        let smallest = srdb_key::parse(&self.smallest)
+            .map_err(|_| "the summary's smallest key is not an internal key")?;
+        let largest = srdb_key::parse(&self.largest)
+            .map_err(|_| "the summary's largest key is not an internal key")?;
+        if self.entries == 0 {
+            return Err("the summary counts no entry");
+        }
+        if srdb_key::compare_internal(&self.smallest, &self.largest).is_gt() {
+            return Err("the summary's smallest key sorts after its largest");
+        }
+        if self.min_seqno > self.max_seqno
+            || !(self.min_seqno..=self.max_seqno).contains(&smallest.seqno)
+            || !(self.min_seqno..=self.max_seqno).contains(&largest.seqno)
+        {
+            return Err("the summary's seqno range does not hold its keys' seqnos");
+        }
+        if let Some((min, max)) = self.time_range {
+            if min > max {
+                return Err("the summary's time range is inverted");
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use srdb_key::{InternalKey, Kind};
+
+    #[test]
+    fn round_trips_with_and_without_time_range() {
+        for time_range in [None, Some((-5, 1_700_000_000_000_000_000))] {
+            let summary = SstSummary {
+                size_bytes: 777,
+                entries: 12,
+                smallest: InternalKey::new(b"a", 9, Kind::Put).as_bytes().to_vec(),
+                largest: InternalKey::new(b"zz", 3, Kind::Delete).as_bytes().to_vec(),
+                min_seqno: 2,
+                max_seqno: 9,
+                time_range,
+            };
+            let bytes = summary.encode();
+            assert_eq!(SstSummary::decode(&bytes, 777), Ok(summary.clone()));
+            for cut in 0..bytes.len() {
+                assert!(
+                    SstSummary::decode(&bytes[..cut], 777).is_err(),
+                    "truncation to {cut} bytes accepted"
+                );
+            }
+        }
+    }
+}

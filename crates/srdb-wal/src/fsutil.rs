@@ -27,8 +27,16 @@ pub(crate) fn create_with_header(path: &Path, header: &FileHeader) -> Result<Fil
         .create_new(true)
         .open(path)
         .map_err(|e| WalError::io("create", path, e))?;
-    file.write_all(&header.encode()).map_err(|e| WalError::io("write the header of", path, e))?;
-    file.sync_data().map_err(|e| WalError::io("fsync", path, e))?;
+    let written = file
+        .write_all(&header.encode())
+        .map_err(|e| WalError::io("write the header of", path, e))
+        .and_then(|()| file.sync_data().map_err(|e| WalError::io("fsync", path, e)));
+    if let Err(e) = written {
+        // Leave no half-made file behind to be mistaken for a log; if the
+        // removal fails too, recovery treats the short file as torn.
+        let _ = std::fs::remove_file(path);
+        return Err(e);
+    }
     sync_dir(path.parent().unwrap_or(Path::new(".")))?;
     Ok(file)
 }

@@ -34,6 +34,9 @@ mod fsutil;
 pub mod limits;
 mod log_writer;
 mod reader;
+mod recovery;
+mod segment;
+mod wal;
 
 pub use error::WalError;
 pub use format::{FILE_HEADER_BYTES, FORMAT_VERSION, RECORD_HEADER_BYTES, WAL_MAGIC};
@@ -43,4 +46,6 @@ pub use reader::{
     read_log, read_log_bytes, read_segment, Record, RecoveryMode, RecoveryReport,
     SkippedCorruption, TornTail,
 };
+pub use recovery::read_wal_dir;
 pub use srdb_key::BoxError;
+pub use wal::{SyncPolicy, Wal, WalOptions, WalStats};

@@ -42,3 +42,8 @@ pub const READ_WINDOW_BYTES: usize = 1024 * 1024;
 /// 100 ms bounds what a power loss can take to a tenth of a second of writes
 /// while costing at most ten `fdatasync` calls a second.
 pub const DEFAULT_SYNC_INTERVAL_MS: u64 = 100;
+
+/// Shortest interval of the background sync under `SyncPolicy::Periodic`;
+/// shorter ones are raised to it. An interval of zero would make the sync
+/// thread spin.
+pub const MIN_SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_millis(1);

@@ -175,35 +175,51 @@ pub(crate) fn scan_file<S: Source>(
     report: &mut RecoveryReport,
     f: &mut dyn FnMut(Record<'_>) -> Result<(), BoxError>,
 ) -> Result<FileScan, WalError> {
-    let io_err = |e| WalError::io("read", file, e);
+    match read_header(src, file, expect, mode, report)? {
+        Some(header) => scan_records(src, file, &header, expect.is_last, mode, report, f),
+        None => Ok(FileScan { header: None, position: 0, ends_in_skipped_damage: !expect.is_last }),
+    }
+}
+
+/// Reads and checks the header of a file. `Ok(None)` means the header is
+/// damaged and was either a torn tail (last file no longer than a header,
+/// recorded in `report.torn_tail`) or skipped (SkipCorrupt, recorded in
+/// `report.skipped`).
+pub(crate) fn read_header<S: Source>(
+    src: &mut S,
+    file: &Path,
+    expect: &Expect<'_>,
+    mode: RecoveryMode,
+    report: &mut RecoveryReport,
+) -> Result<Option<FileHeader>, WalError> {
     let len = src.len();
     report.segments_read += 1;
-    let mut scan = FileScan { header: None, position: 0, ends_in_skipped_damage: false };
-
-    // The header. A last file no longer than a header whose header is not
-    // valid was being created when the process stopped: a torn tail.
     let header_bytes = if len >= FILE_HEADER_BYTES as u64 {
-        Some(src.read(0, FILE_HEADER_BYTES).map_err(io_err)?)
+        Some(src.read(0, FILE_HEADER_BYTES).map_err(|e| WalError::io("read", file, e))?)
     } else {
         None
     };
     let header = match header_bytes {
+        // A header whose checksum holds but whose content is not what this
+        // reader expects (another magic, a newer version) is not damage: it is
+        // an error in every mode.
         Some(bytes) if format::header_checksum_ok(bytes) => {
             FileHeader::decode(bytes, file, expect.magic)?
         }
         _ => {
+            // A last file no longer than a header was being created when the
+            // process stopped: a torn tail. Anything else is damage.
+            if expect.is_last && len <= FILE_HEADER_BYTES as u64 {
+                report.torn_tail = Some(TornTail { file: file.into(), offset: 0, bytes: len });
+                return Ok(None);
+            }
             let reason = if len < FILE_HEADER_BYTES as u64 {
                 format!("the file is {len} bytes long, shorter than its {FILE_HEADER_BYTES}-byte header")
             } else {
                 "the file header checksum does not match".to_string()
             };
-            if expect.is_last && len <= FILE_HEADER_BYTES as u64 {
-                report.torn_tail = Some(TornTail { file: file.into(), offset: 0, bytes: len });
-                return Ok(scan);
-            }
             skip_or_fail(mode, report, file, 0, len, 0, reason)?;
-            scan.ends_in_skipped_damage = true;
-            return Ok(scan);
+            return Ok(None);
         }
     };
     if let Some(segment) = expect.segment {
@@ -218,8 +234,23 @@ pub(crate) fn scan_file<S: Source>(
             ));
         }
     }
-    scan.header = Some(header);
+    Ok(Some(header))
+}
 
+/// Scans the records of a file whose header was read, calling `f` on each
+/// valid one.
+pub(crate) fn scan_records<S: Source>(
+    src: &mut S,
+    file: &Path,
+    header: &FileHeader,
+    is_last: bool,
+    mode: RecoveryMode,
+    report: &mut RecoveryReport,
+    f: &mut dyn FnMut(Record<'_>) -> Result<(), BoxError>,
+) -> Result<FileScan, WalError> {
+    let io_err = |e| WalError::io("read", file, e);
+    let len = src.len();
+    let mut ends_in_skipped_damage = false;
     let mut offset = FILE_HEADER_BYTES as u64;
     let mut expected = header.first_lsn;
     while offset < len {
@@ -237,24 +268,25 @@ pub(crate) fn scan_file<S: Source>(
             }
             Err(reason) => {
                 match find_next_valid(src, offset, expected, header.salt).map_err(io_err)? {
-                    None if expect.is_last => {
+                    None if is_last => {
                         report.torn_tail =
                             Some(TornTail { file: file.into(), offset, bytes: len - offset });
                         break;
                     }
                     None => {
                         skip_or_fail(mode, report, file, offset, len - offset, 0, reason)?;
-                        scan.ends_in_skipped_damage = true;
+                        ends_in_skipped_damage = true;
                         break;
                     }
                     Some((next_offset, next_lsn)) => {
+                        let records = next_lsn - expected;
                         skip_or_fail(
                             mode,
                             report,
                             file,
                             offset,
                             next_offset - offset,
-                            next_lsn - expected,
+                            records,
                             reason,
                         )?;
                         offset = next_offset;
@@ -264,8 +296,7 @@ pub(crate) fn scan_file<S: Source>(
             }
         }
     }
-    scan.position = expected - 1;
-    Ok(scan)
+    Ok(FileScan { header: Some(*header), position: expected - 1, ends_in_skipped_damage })
 }
 
 /// In Strict mode, the corruption error; in SkipCorrupt mode, a report entry.

@@ -36,9 +36,11 @@ pub mod kv;
 pub mod measure;
 pub mod report;
 pub mod runner;
+pub mod table;
 pub mod workload;
 
 pub use engine::{BatchOp, Direction, Durability, EngineOptions, KvEngine, KvReader};
 pub use error::{Error, Result};
 pub use report::{Measurement, Report};
-pub use workload::{KvWorkload, RunConfig, Sizes};
+pub use table::TableEngine;
+pub use workload::{KvWorkload, RunConfig, Sizes, TableWorkload, Workload};

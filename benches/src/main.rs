@@ -13,11 +13,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use srdb_bench::engine::{Durability, EngineOptions};
-use srdb_bench::engines::{describe_kv_engine, KV_ENGINES};
+use srdb_bench::engines::{describe_kv_engine, describe_table_engine, KV_ENGINES, TABLE_ENGINES};
 use srdb_bench::error::{Error, Result};
 use srdb_bench::report::Report;
-use srdb_bench::runner::{run_child, spawn_child, ChildSpec};
-use srdb_bench::workload::{KvWorkload, RunConfig, Sizes};
+use srdb_bench::runner::{engines_for, run_child, spawn_child, ChildSpec};
+use srdb_bench::workload::{RunConfig, Sizes, Workload};
 
 /// Side-by-side benchmarks of srdb and its peers.
 #[derive(Parser, Debug)]
@@ -103,15 +103,25 @@ fn child_main(spec: &str) -> Result<()> {
 
 fn parent_main(args: &Args) -> Result<()> {
     if args.list {
-        println!("engines: {}", KV_ENGINES.join(", "));
-        let names: Vec<_> = KvWorkload::ALL.iter().map(|w| w.name()).collect();
+        println!("key-value engines: {}", KV_ENGINES.join(", "));
+        println!("table engines: {}", TABLE_ENGINES.join(", "));
+        let names: Vec<_> = Workload::all().iter().map(|w| w.name()).collect();
         println!("workloads: {}", names.join(", "));
         return Ok(());
     }
     let config = run_config(args);
     config.validate()?;
-    let engines = chosen_engines(args)?;
+    check_engines(args)?;
     let workloads = chosen_workloads(args)?;
+    let plan: Vec<(Workload, String)> = workloads
+        .iter()
+        .flat_map(|&workload| {
+            engines_for(workload, &args.engines).into_iter().map(move |engine| (workload, engine))
+        })
+        .collect();
+    if plan.is_empty() {
+        return Err(Error::Config("no chosen engine runs any chosen workload".into()));
+    }
 
     let temp;
     let base = match &args.dir {
@@ -125,20 +135,24 @@ fn parent_main(args: &Args) -> Result<()> {
         }
     };
     let exe = std::env::current_exe()?;
-    let total = engines.len() * workloads.len();
+    let total = plan.len();
     let mut results = Vec::with_capacity(total);
-    for workload in &workloads {
-        for engine in &engines {
-            let dir = base.join(format!("{}-{engine}", workload.name()));
-            let m = spawn_child(&exe, engine, workload.name(), &config, &dir)?;
-            eprintln!(
-                "[{}/{total}] {:<16} {:<8} {:>12.0} ops/s",
-                results.len() + 1,
-                workload.name(),
-                engine,
-                m.ops_per_sec
-            );
-            results.push(m);
+    for (workload, engine) in &plan {
+        let dir = base.join(format!("{}-{engine}", workload.name()));
+        let m = spawn_child(&exe, engine, workload.name(), &config, &dir)?;
+        eprintln!(
+            "[{}/{total}] {:<16} {:<8} {:>12.0} ops/s",
+            results.len() + 1,
+            workload.name(),
+            engine,
+            m.ops_per_sec
+        );
+        results.push(m);
+    }
+    let mut engines: Vec<String> = Vec::new();
+    for (_, engine) in &plan {
+        if !engines.contains(engine) {
+            engines.push(engine.clone());
         }
     }
 
@@ -185,29 +199,27 @@ fn run_config(args: &Args) -> RunConfig {
     }
 }
 
-fn chosen_engines(args: &Args) -> Result<Vec<String>> {
-    if args.engines.is_empty() {
-        return Ok(KV_ENGINES.iter().map(|name| name.to_string()).collect());
-    }
+fn check_engines(args: &Args) -> Result<()> {
     for name in &args.engines {
-        if !KV_ENGINES.contains(&name.as_str()) {
+        if !KV_ENGINES.contains(&name.as_str()) && !TABLE_ENGINES.contains(&name.as_str()) {
             return Err(Error::Config(format!(
-                "unknown engine {name:?}; this build has {}",
-                KV_ENGINES.join(", ")
+                "unknown engine {name:?}; this build has {} and {}",
+                KV_ENGINES.join(", "),
+                TABLE_ENGINES.join(", ")
             )));
         }
     }
-    Ok(args.engines.clone())
+    Ok(())
 }
 
-fn chosen_workloads(args: &Args) -> Result<Vec<KvWorkload>> {
+fn chosen_workloads(args: &Args) -> Result<Vec<Workload>> {
     if args.workloads.is_empty() {
-        return Ok(KvWorkload::ALL.to_vec());
+        return Ok(Workload::all());
     }
     args.workloads
         .iter()
         .map(|name| {
-            KvWorkload::from_name(name)
+            Workload::from_name(name)
                 .ok_or_else(|| Error::Config(format!("unknown workload {name:?}; see --list")))
         })
         .collect()
@@ -234,8 +246,8 @@ fn settings(config: &RunConfig) -> Vec<String> {
         ),
         format!("cache {} MiB per engine", config.cache_bytes >> 20),
         "durability: buffered (no fsync per commit) everywhere except fillsync1 and fillsync16 \
-         (fsync per commit); read and update workloads start from num entries loaded in \
-         batches of 1000 and flushed"
+         (fsync per commit); read and update workloads start from num entries (or rows) \
+         loaded in batches of 1000 and flushed"
             .to_string(),
         format!(
             "page cache: dropped only before readcold (uncached reads){}; every other read \
@@ -255,7 +267,11 @@ fn engine_lines(engines: &[String], config: &RunConfig) -> Result<Vec<String>> {
     for durability in [Durability::Buffered, Durability::Sync] {
         let options = EngineOptions { cache_bytes: config.cache_bytes, durability };
         for engine in engines {
-            lines.push(describe_kv_engine(engine, &options)?);
+            lines.push(if KV_ENGINES.contains(&engine.as_str()) {
+                describe_kv_engine(engine, &options)?
+            } else {
+                describe_table_engine(engine, &options)?
+            });
         }
     }
     Ok(lines)

@@ -7,10 +7,12 @@
 
 use std::fs;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
 
 /// Latency percentiles of one workload, in microseconds.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
@@ -85,6 +87,58 @@ impl Latencies {
             p999_us: us(0.999),
             max_us: self.histogram.max() as f64 / 1_000.0,
         })
+    }
+}
+
+/// Runs `op(i)` for `i` in `0..count`, timing each call; the time between two
+/// consecutive clock reads is one operation, so each costs one clock read.
+pub fn timed(count: u64, mut op: impl FnMut(u64) -> Result<()>) -> Result<(Latencies, Duration)> {
+    let mut latencies = Latencies::new();
+    let started = Instant::now();
+    let mut last = started;
+    for i in 0..count {
+        op(i)?;
+        let now = Instant::now();
+        latencies.record(now - last);
+        last = now;
+    }
+    Ok((latencies, last - started))
+}
+
+/// Process-wide counters taken at the start of a measured phase.
+pub struct Probe {
+    cpu: Duration,
+    device_bytes: Option<u64>,
+    peak_rss_reset: bool,
+}
+
+/// What a [`Probe`] saw between its start and its finish.
+pub struct ProbeReading {
+    /// CPU seconds of all threads.
+    pub cpu_seconds: f64,
+    /// Bytes written to the device, where the kernel accounts them.
+    pub device_bytes_written: Option<u64>,
+    /// Peak RSS since the start, where the kernel let the peak be reset.
+    pub peak_rss_bytes: Option<u64>,
+}
+
+impl Probe {
+    /// Resets the peak RSS and reads the counters.
+    pub fn start() -> Self {
+        let peak_rss_reset = reset_peak_rss();
+        Self { cpu: process_cpu_time(), device_bytes: device_bytes_written(), peak_rss_reset }
+    }
+
+    /// Reads the counters again and returns the differences.
+    pub fn finish(self) -> ProbeReading {
+        ProbeReading {
+            cpu_seconds: (process_cpu_time() - self.cpu).as_secs_f64(),
+            device_bytes_written: self
+                .device_bytes
+                .zip(device_bytes_written())
+                .map(|(before, after)| after.saturating_sub(before)),
+            peak_rss_bytes: if self.peak_rss_reset { peak_rss_bytes() } else { None },
+        }
     }
 }
 

@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::measure::Percentiles;
+use std::time::Duration;
+
+use crate::measure::{Latencies, Percentiles, ProbeReading};
 
 /// The engine whose figures are compared with every other engine's in the
 /// ratio column.
@@ -49,6 +51,62 @@ pub struct Measurement {
     pub page_cache_dropped: Option<bool>,
     /// Anything the figures need to be read correctly.
     pub note: Option<String>,
+}
+
+/// What a workload's own code knows of its measured phase.
+pub struct PhaseFigures<'a> {
+    /// Operations done.
+    pub ops: u64,
+    /// Wall-clock time of the operations.
+    pub elapsed: Duration,
+    /// Per-operation latencies, or `None` where operations were not timed
+    /// one by one.
+    pub latencies: Option<&'a Latencies>,
+    /// Key and value bytes written.
+    pub user_bytes_written: u64,
+    /// Seconds of the final flush.
+    pub flush_seconds: f64,
+    /// Whether the page cache was dropped before an uncached workload.
+    pub page_cache_dropped: Option<bool>,
+    /// Anything the figures need to be read correctly.
+    pub note: Option<String>,
+}
+
+impl Measurement {
+    /// Puts together the figures of one workload on one engine; write
+    /// amplification is derived where bytes were written.
+    pub fn new(
+        engine: &str,
+        workload: &str,
+        phase: PhaseFigures<'_>,
+        reading: ProbeReading,
+        disk_bytes: u64,
+    ) -> Self {
+        let seconds = phase.elapsed.as_secs_f64();
+        let write_amplification = match reading.device_bytes_written {
+            Some(device) if phase.user_bytes_written > 0 => {
+                Some(device as f64 / phase.user_bytes_written as f64)
+            }
+            _ => None,
+        };
+        Self {
+            engine: engine.to_string(),
+            workload: workload.to_string(),
+            ops: phase.ops,
+            seconds,
+            ops_per_sec: phase.ops as f64 / seconds.max(f64::MIN_POSITIVE),
+            latency: phase.latencies.and_then(Latencies::percentiles),
+            cpu_seconds: reading.cpu_seconds,
+            peak_rss_bytes: reading.peak_rss_bytes,
+            disk_bytes,
+            user_bytes_written: phase.user_bytes_written,
+            device_bytes_written: reading.device_bytes_written,
+            write_amplification,
+            flush_seconds: phase.flush_seconds,
+            page_cache_dropped: phase.page_cache_dropped,
+            note: phase.note,
+        }
+    }
 }
 
 /// A whole run: its conditions and its measurements.

@@ -13,10 +13,14 @@ use std::process::{Command, Stdio};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::KvEngine;
-use crate::engines::{with_kv_engine, KvEngineVisitor};
+use crate::engines::{
+    with_kv_engine, with_table_engine, KvEngineVisitor, TableEngineVisitor, KV_ENGINES,
+    TABLE_ENGINES,
+};
 use crate::error::{Error, Result};
 use crate::report::Measurement;
-use crate::workload::{KvWorkload, RunConfig};
+use crate::table::TableEngine;
+use crate::workload::{KvWorkload, RunConfig, TableWorkload, Workload};
 
 /// What one child process runs.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -33,19 +37,41 @@ pub struct ChildSpec {
 
 /// Runs `spec` in this process: the child's side.
 pub fn run_child(spec: &ChildSpec) -> Result<Measurement> {
-    let workload = KvWorkload::from_name(&spec.workload)
+    let workload = Workload::from_name(&spec.workload)
         .ok_or_else(|| Error::Config(format!("unknown workload {:?}", spec.workload)))?;
-    struct Run<'a> {
-        workload: KvWorkload,
+    struct Run<'a, W> {
+        workload: W,
         spec: &'a ChildSpec,
     }
-    impl KvEngineVisitor for Run<'_> {
+    impl KvEngineVisitor for Run<'_, KvWorkload> {
         type Output = Result<Measurement>;
         fn visit<E: KvEngine>(self, name: &'static str) -> Result<Measurement> {
             crate::kv::run::<E>(name, self.workload, &self.spec.config, &self.spec.dir)
         }
     }
-    with_kv_engine(&spec.engine, Run { workload, spec })?
+    impl TableEngineVisitor for Run<'_, TableWorkload> {
+        type Output = Result<Measurement>;
+        fn visit<E: TableEngine>(self, name: &'static str) -> Result<Measurement> {
+            crate::table::run::<E>(name, self.workload, &self.spec.config, &self.spec.dir)
+        }
+    }
+    match workload {
+        Workload::Kv(workload) => with_kv_engine(&spec.engine, Run { workload, spec })?,
+        Workload::Table(workload) => with_table_engine(&spec.engine, Run { workload, spec })?,
+    }
+}
+
+/// The engines of `chosen` (or of this build, if `chosen` is empty) that can
+/// run `workload`.
+pub fn engines_for(workload: Workload, chosen: &[String]) -> Vec<String> {
+    let able = match workload {
+        Workload::Kv(_) => KV_ENGINES,
+        Workload::Table(_) => TABLE_ENGINES,
+    };
+    able.iter()
+        .filter(|name| chosen.is_empty() || chosen.iter().any(|c| c == *name))
+        .map(|name| name.to_string())
+        .collect()
 }
 
 /// Runs `spec` in a child process of `exe` (this binary), in a fresh

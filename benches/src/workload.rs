@@ -21,7 +21,8 @@ pub enum Start {
     /// A fresh, empty database.
     Empty,
     /// `num` entries loaded in key order in batches of [`LOAD_BATCH_ENTRIES`],
-    /// then flushed; the engine stays open, so its caches and the page cache
+    /// then flushed, and the engine's background work waited for; the engine
+    /// stays open, so its caches and the page cache
     /// hold what the load left there.
     Loaded,
     /// As `Loaded`, then the engine is closed, the page cache dropped (when
@@ -50,9 +51,9 @@ pub enum KvWorkload {
     /// `cold_reads` gets of random existing keys after the page cache is
     /// dropped and the engine reopened.
     ReadCold,
-    /// One forward scan over every entry; an operation is one entry.
+    /// Five forward scans over every entry; an operation is one entry.
     ReadSeq,
-    /// One reverse scan over every entry; an operation is one entry.
+    /// Five reverse scans over every entry; an operation is one entry.
     ReadReverse,
     /// `reads` seeks to random existing keys, each followed by 10 nexts.
     SeekRandom,
@@ -165,6 +166,81 @@ impl KvWorkload {
     /// but no latency percentiles.
     pub fn untimed_ops(self) -> bool {
         matches!(self, Self::ReadSeq | Self::ReadReverse)
+    }
+}
+
+/// One table workload, on a table of `num` rows of five fields (see
+/// [`crate::table::Row`]) with secondary indexes on `account` and `_time`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TableWorkload {
+    /// `num` rows inserted in `_seq` order, one commit each.
+    InsertRows,
+    /// `reads` gets of random rows by `_seq`.
+    GetBySeq,
+    /// `reads / 10` queries `account = a` (about 10 rows each) via the index.
+    IndexedEq,
+    /// `reads / 100` queries `a <= account <= a + 9` (about 100 rows each)
+    /// via the index.
+    IndexedRange,
+    /// 5 queries `city = c AND score >= 0.5` over unindexed fields: full
+    /// scans.
+    FilteredScan,
+    /// `reads / 100` queries for 1% of the rows by `_time` range.
+    TimeRange,
+}
+
+impl TableWorkload {
+    /// Every table workload, in the order a full run measures them.
+    pub const ALL: [TableWorkload; 6] = [
+        Self::InsertRows,
+        Self::GetBySeq,
+        Self::IndexedEq,
+        Self::IndexedRange,
+        Self::FilteredScan,
+        Self::TimeRange,
+    ];
+
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::InsertRows => "insertrows",
+            Self::GetBySeq => "getbyseq",
+            Self::IndexedEq => "indexedeq",
+            Self::IndexedRange => "indexedrange",
+            Self::FilteredScan => "filteredscan",
+            Self::TimeRange => "timerange",
+        }
+    }
+}
+
+/// Any workload: the runner's unit of work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Workload {
+    /// A key-value workload, run on key-value engines.
+    Kv(KvWorkload),
+    /// A table workload, run on table engines.
+    Table(TableWorkload),
+}
+
+impl Workload {
+    /// Every workload: key-value first, then tables.
+    pub fn all() -> Vec<Workload> {
+        let kv = KvWorkload::ALL.into_iter().map(Workload::Kv);
+        kv.chain(TableWorkload::ALL.into_iter().map(Workload::Table)).collect()
+    }
+
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Kv(workload) => workload.name(),
+            Self::Table(workload) => workload.name(),
+        }
+    }
+
+    /// The workload called `name`, if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::all().into_iter().find(|workload| workload.name() == name)
     }
 }
 

@@ -3,9 +3,9 @@
 
 use std::process::Command;
 
-use srdb_bench::engines::KV_ENGINES;
 use srdb_bench::report::Report;
-use srdb_bench::workload::KvWorkload;
+use srdb_bench::runner::engines_for;
+use srdb_bench::workload::Workload;
 
 #[test]
 fn tiny_run_measures_every_workload_on_every_engine() {
@@ -25,23 +25,30 @@ fn tiny_run_measures_every_workload_on_every_engine() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 
     let report: Report = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    assert_eq!(report.results.len(), KV_ENGINES.len() * KvWorkload::ALL.len());
-    for workload in KvWorkload::ALL {
-        for engine in KV_ENGINES {
+    let mut expected_runs = 0;
+    for workload in Workload::all() {
+        let engines = engines_for(workload, &[]);
+        assert!(!engines.is_empty(), "no engine runs {}", workload.name());
+        for engine in engines {
+            expected_runs += 1;
             let m = report
                 .results
                 .iter()
-                .find(|m| m.workload == workload.name() && m.engine == *engine)
+                .find(|m| m.workload == workload.name() && m.engine == engine)
                 .unwrap_or_else(|| panic!("no result for {} on {engine}", workload.name()));
             assert!(m.ops > 0 && m.ops_per_sec > 0.0, "{m:?}");
-            assert_eq!(m.latency.is_none(), workload.untimed_ops(), "{m:?}");
-            if workload.writes() {
-                assert!(m.user_bytes_written > 0, "{m:?}");
+            if let Workload::Kv(kv) = workload {
+                assert_eq!(m.latency.is_none(), kv.untimed_ops(), "{m:?}");
+                if kv.writes() {
+                    assert!(m.user_bytes_written > 0, "{m:?}");
+                }
             }
         }
     }
+    assert_eq!(report.results.len(), expected_runs);
     let table = std::fs::read_to_string(&markdown).unwrap();
     assert!(table.contains("| fillsync16 | redb |"), "{table}");
+    assert!(table.contains("| timerange | sqlite |"), "{table}");
     assert!(!table.contains("srdb / this"), "no ratio column without srdb");
     // The data directories of the runs are removed as they finish.
     assert_eq!(std::fs::read_dir(dir.path().join("data")).unwrap().count(), 0);

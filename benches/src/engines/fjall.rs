@@ -8,6 +8,7 @@
 
 use std::ops::Bound;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use fjall::config::CompressionPolicy;
 use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable, Snapshot};
@@ -16,6 +17,14 @@ use crate::engine::{BatchOp, Direction, Durability, EngineOptions, KvEngine, KvR
 use crate::error::{engine_error, Result};
 
 const NAME: &str = "fjall";
+
+/// How often [`KvEngine::wait_idle`] polls fjall's background work.
+const IDLE_POLL_INTERVAL: Duration = Duration::from_millis(20);
+/// Consecutive idle polls that count as idle.
+const IDLE_POLLS: u32 = 5;
+/// The longest [`KvEngine::wait_idle`] waits; a workload measured after it
+/// runs with whatever compaction is still going.
+const IDLE_WAIT_MAX: Duration = Duration::from_secs(120);
 
 /// A fjall database holding the benchmark's data in one keyspace.
 pub struct FjallEngine {
@@ -94,6 +103,20 @@ impl KvEngine for FjallEngine {
     fn flush(&self) -> Result<()> {
         self.keyspace.rotate_memtable_and_wait().map_err(engine_error(NAME))?;
         self.db.persist(PersistMode::SyncAll).map_err(engine_error(NAME))
+    }
+
+    fn wait_idle(&self) -> Result<()> {
+        // fjall reports queued flushes and running compactions; a compaction
+        // may be picked just after a flush ends, so idleness must hold over a
+        // few consecutive polls.
+        let deadline = Instant::now() + IDLE_WAIT_MAX;
+        let mut idle_polls = 0;
+        while idle_polls < IDLE_POLLS && Instant::now() < deadline {
+            std::thread::sleep(IDLE_POLL_INTERVAL);
+            let busy = self.db.outstanding_flushes() > 0 || self.db.active_compactions() > 0;
+            idle_polls = if busy { 0 } else { idle_polls + 1 };
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,262 @@
+//! Rows: ordered maps of field names to values, and their validation.
+
+use crate::codec::encoded_size;
+use crate::limits::MAX_ROW_BYTES;
+use crate::{Schema, SchemaError, Value};
+
+/// A row: field names mapped to values, in insertion order.
+///
+/// It is a `Vec` of `(name, value)` pairs with unique names; lookups scan it,
+/// which beats hashing for the tens of fields a row has. Inserting a name
+/// already present replaces its value in place.
+///
+/// ```
+/// use srdb_schema::{Row, Value};
+///
+/// let row = Row::new().with("name", "Alice").with("age", 30).with("email", None::<String>);
+/// assert_eq!(row.get("age"), Some(&Value::Int(30)));
+/// assert_eq!(row.get("email"), Some(&Value::Null));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Row {
+    entries: Vec<(String, Value)>,
+}
+
+impl Row {
+    /// An empty row.
+    pub fn new() -> Row {
+        Row::default()
+    }
+
+    /// An empty row with room for `capacity` fields.
+    pub fn with_capacity(capacity: usize) -> Row {
+        Row { entries: Vec::with_capacity(capacity) }
+    }
+
+    /// Sets `name` to `value`, returning the value it replaces.
+    pub fn insert(&mut self, name: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
+        let name = name.into();
+        let value = value.into();
+        match self.entries.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, slot)) => Some(std::mem::replace(slot, value)),
+            None => {
+                self.entries.push((name, value));
+                None
+            }
+        }
+    }
+
+    /// [`Row::insert`] for chaining.
+    #[must_use]
+    pub fn with(mut self, name: impl Into<String>, value: impl Into<Value>) -> Row {
+        self.insert(name, value);
+        self
+    }
+
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.entries.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// Removes `name`, returning its value.
+    pub fn remove(&mut self, name: &str) -> Option<Value> {
+        let at = self.entries.iter().position(|(n, _)| n == name)?;
+        Some(self.entries.remove(at).1)
+    }
+
+    /// Number of fields in the row.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the row has no fields.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The fields in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.entries.iter().map(|(n, v)| (n.as_str(), v))
+    }
+
+    /// The row as a JSON object, each value converted by [`Value::to_json`].
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::Object(self.iter().map(|(n, v)| (n.to_owned(), v.to_json())).collect())
+    }
+
+    /// A row of pairs whose names are known to be unique.
+    pub(crate) fn from_entries_unchecked(entries: Vec<(String, Value)>) -> Row {
+        Row { entries }
+    }
+
+    /// The `(name, value)` pairs in order.
+    pub fn into_entries(self) -> Vec<(String, Value)> {
+        self.entries
+    }
+}
+
+impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Row {
+    /// Collects pairs; a later pair with the same name replaces an earlier one.
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut row = Row::new();
+        for (name, value) in iter {
+            row.insert(name, value);
+        }
+        row
+    }
+}
+
+impl IntoIterator for Row {
+    type Item = (String, Value);
+    type IntoIter = std::vec::IntoIter<(String, Value)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
+/// What validation does with a field that the schema does not define.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UnknownFields {
+    /// Refuse the row with [`SchemaError::UnknownField`] (the default).
+    #[default]
+    Reject,
+    /// Drop the field and keep the rest of the row (for imports of data with
+    /// extra columns).
+    Ignore,
+}
+
+/// A row that a schema accepted: one value per field, in schema order, each of
+/// the field's type, defaults applied. Only [`Schema::validate`] makes one, so
+/// [`crate::encode_row`] can trust it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidatedRow {
+    schema_version: u32,
+    values: Vec<Value>,
+}
+
+impl ValidatedRow {
+    /// The values, one per field of the schema, in schema order.
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
+    /// The value of field `index`.
+    pub fn get(&self, index: usize) -> Option<&Value> {
+        self.values.get(index)
+    }
+
+    /// Version of the schema that validated the row.
+    pub fn schema_version(&self) -> u32 {
+        self.schema_version
+    }
+
+    /// The values, one per field, in schema order.
+    pub fn into_values(self) -> Vec<Value> {
+        self.values
+    }
+
+    /// The row as a [`Row`] with the schema's field names, in schema order.
+    pub fn to_row(&self, schema: &Schema) -> Row {
+        let entries = schema
+            .fields()
+            .iter()
+            .zip(&self.values)
+            .map(|(f, v)| (f.name.clone(), v.clone()))
+            .collect();
+        Row { entries }
+    }
+}
+
+impl Schema {
+    /// Checks a row against the schema and returns its values in schema
+    /// order, with defaults applied and each value converted to its field's
+    /// type by [`Value::coerce`] (so `Int(300)` for an `int8` field is an
+    /// error, never a truncation). Fields the schema does not define are
+    /// refused; see [`Schema::validate_with`] to drop them instead.
+    ///
+    /// Errors: a wrong type, NULL in a non-nullable field, a missing required
+    /// field (or a missing non-nullable field without a default), an unknown
+    /// field, a row that would encode to more than [`MAX_ROW_BYTES`]. Each
+    /// names the field. Unique constraints are checked by the table layer.
+    pub fn validate(&self, row: &Row) -> Result<ValidatedRow, SchemaError> {
+        self.validate_with(row.clone(), UnknownFields::Reject)
+    }
+
+    /// [`Schema::validate`] taking the row by value (no copies of its values)
+    /// and choosing what to do with unknown fields.
+    pub fn validate_with(
+        &self,
+        row: Row,
+        unknown: UnknownFields,
+    ) -> Result<ValidatedRow, SchemaError> {
+        let mut given: Vec<Option<Value>> = vec![None; self.len()];
+        for (name, value) in row.entries {
+            let Some(index) = self.index_of(&name) else {
+                match unknown {
+                    UnknownFields::Reject => return Err(SchemaError::UnknownField { field: name }),
+                    UnknownFields::Ignore => continue,
+                }
+            };
+            given[index] = Some(value.coerce(self.fields()[index].ty, &name)?);
+        }
+        let mut values = Vec::with_capacity(self.len());
+        for (field, value) in self.fields().iter().zip(given) {
+            let value = match value {
+                Some(Value::Null) if !field.nullable => {
+                    return Err(SchemaError::NullNotAllowed { field: field.name.clone() })
+                }
+                Some(value) => value,
+                None if field.required => {
+                    return Err(SchemaError::MissingField {
+                        field: field.name.clone(),
+                        reason: "the field is required",
+                    })
+                }
+                None => match (&field.default, field.nullable) {
+                    (Some(default), _) => default.clone(),
+                    (None, true) => Value::Null,
+                    (None, false) => {
+                        return Err(SchemaError::MissingField {
+                            field: field.name.clone(),
+                            reason: "the field is not nullable and has no default",
+                        })
+                    }
+                },
+            };
+            values.push(value);
+        }
+        let bytes = encoded_size(self, &values);
+        if bytes > MAX_ROW_BYTES {
+            return Err(SchemaError::RowTooLarge { bytes, max: MAX_ROW_BYTES });
+        }
+        Ok(ValidatedRow { schema_version: self.version(), values })
+    }
+
+    /// Converts a JSON object to a [`Row`], each member by [`Value::from_json`]
+    /// with its field's type. Members the schema does not define are refused
+    /// or dropped as `unknown` says. The result still needs
+    /// [`Schema::validate`] (for NULLs, missing fields and defaults).
+    pub fn row_from_json(
+        &self,
+        json: &serde_json::Value,
+        unknown: UnknownFields,
+    ) -> Result<Row, SchemaError> {
+        let serde_json::Value::Object(members) = json else {
+            return Err(SchemaError::Serde {
+                reason: "a row in JSON must be an object".to_owned(),
+            });
+        };
+        let mut row = Row::with_capacity(members.len());
+        for (name, json) in members {
+            match self.field(name) {
+                Some(field) => {
+                    row.entries.push((name.clone(), Value::from_json(json, field.ty, name)?))
+                }
+                None if unknown == UnknownFields::Ignore => {}
+                None => return Err(SchemaError::UnknownField { field: name.clone() }),
+            }
+        }
+        Ok(row)
+    }
+}

@@ -4,6 +4,7 @@ use std::io;
 use std::path::PathBuf;
 
 use srdb_key::{BoxError, KeyError};
+use srdb_sst::SstError;
 
 /// Everything that can go wrong merging, filtering or compacting.
 #[derive(Debug, thiserror::Error)]
@@ -14,6 +15,16 @@ pub enum CompactionError {
     /// downcast it, for example to an `SstError` to tell corruption from I/O.
     #[error("Reading a compaction input failed: {0}")]
     Source(#[source] BoxError),
+    /// Writing an output SST file failed (the SST layer also refuses
+    /// entries out of order or over its size limits).
+    #[error("Writing SST file {} failed: {source}", path.display())]
+    Sst {
+        /// The output file.
+        path: PathBuf,
+        /// The SST layer's error.
+        #[source]
+        source: SstError,
+    },
     /// An input entry's key is not an internal key.
     #[error("A compaction input holds key {} that is not an internal key: {source}.", key.escape_ascii())]
     InvalidKey {

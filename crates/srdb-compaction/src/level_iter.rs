@@ -260,6 +260,55 @@ mod tests {
         }
     }
 
+    /// Writes `files` as real SST files in `dir` and returns their metadata
+    /// and an opener that reads them back.
+    fn sst_level(dir: &std::path::Path, files: &[Vec<Entry>]) -> (Vec<Arc<FileMeta>>, FileOpener) {
+        let opts = srdb_sst::WriterOptions { block_bytes: 64, ..Default::default() };
+        let mut metas = Vec::new();
+        for (number, entries) in (1u64..).zip(files) {
+            let path = dir.join(srdb_manifest::sst_file_name(number));
+            let mut writer = srdb_sst::SstWriter::create(&path, opts.clone()).unwrap();
+            for (k, v) in entries {
+                writer.add(k, v).unwrap();
+            }
+            let summary = writer.finish().unwrap();
+            let mut meta = (*meta(number, entries)).clone();
+            meta.size_bytes = summary.size_bytes;
+            metas.push(Arc::new(meta));
+        }
+        let dir = dir.to_path_buf();
+        let opener: FileOpener = Arc::new(move |m: &FileMeta| {
+            let path = dir.join(srdb_manifest::sst_file_name(m.number));
+            let sst = srdb_sst::Sst::open(&path, m.number, None)?;
+            Ok(Box::new(sst.iter()) as BoxedIterator)
+        });
+        (metas, opener)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        #[test]
+        fn level_of_real_sst_files_matches_concatenation(
+            entries in sorted_entries().prop_filter("not empty", |e| !e.is_empty()),
+            cuts in prop::collection::btree_set(1usize..30, 0..5),
+            ops in ops(),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut files = Vec::new();
+            let mut start = 0;
+            for &cut in cuts.iter().chain([&entries.len()]) {
+                if cut > start && cut <= entries.len() {
+                    files.push(entries[start..cut].to_vec());
+                    start = cut;
+                }
+            }
+            let (metas, opener) = sst_level(dir.path(), &files);
+            let mut iter = LevelIterator::new(metas, opener);
+            check_against_model(&mut iter, &entries, &ops)?;
+        }
+    }
+
     #[test]
     fn seek_opens_only_the_file_that_can_hold_the_target() {
         let entries: Vec<Entry> = (0u8..100).map(|i| (ikey(&[i], 1, Kind::Put), vec![i])).collect();

@@ -37,7 +37,9 @@ mod filter;
 mod level_iter;
 mod merge;
 mod options;
+mod output;
 mod picker;
+mod run;
 mod vec_iter;
 
 #[cfg(test)]
@@ -48,5 +50,7 @@ pub use filter::{EntrySource, FilterStats, VersionFilter};
 pub use level_iter::{FileOpener, LevelIterator};
 pub use merge::{BoxedIterator, MergingIterator};
 pub use options::{CompactionOptions, MAX_LEVELS, MIN_LEVEL_SIZE_RATIO};
+pub use output::write_ssts;
 pub use picker::{level_scores, pick, pick_manual, CompactionTask};
+pub use run::{run_compaction, CompactionOutcome};
 pub use vec_iter::VecIterator;

@@ -233,3 +233,198 @@ fn widen_to_whole_user_keys(files: &[Arc<FileMeta>], range: Range<usize>) -> Ran
     }
     start..end
 }
+
+#[cfg(test)]
+mod tests {
+    use srdb_key::{InternalKey, Kind};
+
+    use super::*;
+    use crate::options::MAX_LEVELS;
+
+    const MIB: u64 = 1024 * 1024;
+    const GIB: u64 = 1024 * MIB;
+
+    /// A file holding user keys `lo..=hi`, seqnos `seqno - 5 ..= seqno`.
+    fn file(number: u64, lo: &str, hi: &str, size_bytes: u64, seqno: u64) -> Arc<FileMeta> {
+        Arc::new(FileMeta {
+            number,
+            size_bytes,
+            entries: 10,
+            smallest: InternalKey::new(lo.as_bytes(), seqno, Kind::Put),
+            largest: InternalKey::new(hi.as_bytes(), seqno - 5, Kind::Put),
+            min_seqno: seqno - 5,
+            max_seqno: seqno,
+            time_range: None,
+        })
+    }
+
+    fn numbers(files: &[Arc<FileMeta>]) -> Vec<u64> {
+        files.iter().map(|f| f.number).collect()
+    }
+
+    fn none_busy() -> HashSet<u64> {
+        HashSet::new()
+    }
+
+    #[test]
+    fn scores_are_file_count_for_l0_and_bytes_over_target_below() {
+        let opts = CompactionOptions::default();
+        let levels = vec![
+            vec![file(1, "a", "b", MIB, 100), file(2, "a", "b", MIB, 110)],
+            vec![file(3, "a", "m", 96 * MIB, 50), file(4, "n", "z", 32 * MIB, 40)],
+            vec![file(5, "a", "z", 320 * MIB, 20)],
+        ];
+        assert_eq!(level_scores(&levels, &opts), vec![0.5, 2.0, 0.5]);
+        assert_eq!(opts.level_target_bytes(1), 64 * MIB);
+        assert_eq!(opts.level_target_bytes(3), 6400 * MIB);
+        assert_eq!(opts.level_target_bytes(200), u64::MAX, "targets saturate");
+    }
+
+    #[test]
+    fn nothing_to_do_below_score_one() {
+        let opts = CompactionOptions::default();
+        let levels = vec![vec![file(1, "a", "b", MIB, 100)], vec![file(2, "a", "z", MIB, 50)]];
+        assert_eq!(pick(&levels, &opts, &none_busy()), None);
+        assert_eq!(pick(&[], &opts, &none_busy()), None);
+    }
+
+    #[test]
+    fn l0_compacts_all_files_newest_first_with_overlapping_l1() {
+        let opts = CompactionOptions::default();
+        let levels = vec![
+            vec![
+                file(10, "c", "f", MIB, 200),
+                file(12, "a", "d", MIB, 400),
+                file(11, "e", "g", MIB, 300),
+                file(13, "b", "c", MIB, 500),
+            ],
+            vec![
+                file(1, "a", "b", MIB, 50),
+                file(2, "c", "e", MIB, 50),
+                file(3, "h", "k", MIB, 50),
+            ],
+            vec![file(4, "x", "z", MIB, 10)],
+        ];
+        let task = pick(&levels, &opts, &none_busy()).expect("L0 scores 1.0");
+        assert_eq!((task.input_level, task.output_level), (0, 1));
+        assert_eq!(numbers(&task.inputs), vec![13, 12, 11, 10]);
+        assert_eq!(numbers(&task.overlapping), vec![1, 2]);
+        assert!(task.bottommost, "L2 holds only x..z, outside a..g");
+        assert_eq!(task.user_key_range(), (&b"a"[..], &b"g"[..]));
+        assert!(!task.is_trivial_move());
+        assert_eq!(task.input_bytes(), 6 * MIB);
+    }
+
+    #[test]
+    fn highest_score_wins_and_deeper_levels_move_their_oldest_file() {
+        let opts = CompactionOptions::default();
+        let levels = vec![
+            (0..6).map(|n| file(20 + n, "a", "z", MIB, 1000 + n)).collect(), // 1.5
+            vec![
+                file(1, "a", "c", 50 * MIB, 300),
+                file(2, "d", "f", 50 * MIB, 100), // oldest
+                file(3, "g", "i", 50 * MIB, 200),
+            ], // 150 MiB / 64 MiB = 2.34
+            vec![
+                file(4, "a", "b", MIB, 50),
+                file(5, "e", "h", MIB, 50),
+                file(6, "j", "k", MIB, 50),
+            ],
+            vec![file(7, "f", "f", MIB, 10)],
+        ];
+        let task = pick(&levels, &opts, &none_busy()).unwrap();
+        assert_eq!((task.input_level, task.output_level), (1, 2));
+        assert_eq!(numbers(&task.inputs), vec![2]);
+        assert_eq!(numbers(&task.overlapping), vec![5]);
+        assert!(!task.bottommost, "L3 holds f, inside d..h");
+
+        // With file 2 busy, the next oldest goes; it overlaps file 5 as well.
+        let task = pick(&levels, &opts, &HashSet::from([2])).unwrap();
+        assert_eq!(numbers(&task.inputs), vec![3]);
+        assert_eq!(numbers(&task.overlapping), vec![5]);
+        // With file 5 busy, neither 2 nor 3 can go: file 1 does, a trivial
+        // move is not possible since it overlaps file 4.
+        let task = pick(&levels, &opts, &HashSet::from([5])).unwrap();
+        assert_eq!(numbers(&task.inputs), vec![1]);
+        assert_eq!(numbers(&task.overlapping), vec![4]);
+        assert!(task.bottommost);
+        // With all of L1 blocked, L0 is next; it overlaps busy L1 files too.
+        assert_eq!(pick(&levels, &opts, &HashSet::from([1, 5])), None);
+    }
+
+    #[test]
+    fn a_file_without_overlap_below_is_a_trivial_move() {
+        let opts = CompactionOptions { level1_target_bytes: MIB, ..CompactionOptions::default() };
+        let levels =
+            vec![vec![], vec![file(1, "m", "p", 2 * MIB, 10)], vec![file(2, "a", "c", MIB, 5)]];
+        let task = pick(&levels, &opts, &none_busy()).unwrap();
+        assert!(task.is_trivial_move());
+        assert!(task.bottommost);
+    }
+
+    #[test]
+    fn tasks_never_split_a_user_key_across_files() {
+        let opts = CompactionOptions { level1_target_bytes: MIB, ..CompactionOptions::default() };
+        // L1 files 1 and 2 share user key "f"; L2 files 3 and 4 share "k",
+        // and file 4 lies outside L1's range except through that key.
+        let levels = vec![
+            vec![],
+            vec![
+                file(1, "d", "f", MIB, 100),
+                file(2, "f", "h", MIB, 300),
+                file(9, "x", "y", MIB, 400),
+            ],
+            vec![
+                file(3, "g", "k", MIB, 50),
+                file(4, "k", "m", MIB, 40),
+                file(5, "n", "p", MIB, 30),
+            ],
+        ];
+        let task = pick(&levels, &opts, &none_busy()).unwrap();
+        assert_eq!(numbers(&task.inputs), vec![1, 2]);
+        assert_eq!(numbers(&task.overlapping), vec![3, 4]);
+        // Busy file 2 blocks file 1, which cannot go without it.
+        let task = pick(&levels, &opts, &HashSet::from([2])).unwrap();
+        assert_eq!(numbers(&task.inputs), vec![9]);
+    }
+
+    #[test]
+    fn the_last_level_is_never_picked_automatically_but_can_be_rewritten_by_hand() {
+        let opts =
+            CompactionOptions { max_levels: 3, level1_target_bytes: MIB, ..Default::default() };
+        let levels = vec![
+            vec![file(1, "a", "c", MIB, 500)],
+            vec![],
+            vec![file(2, "a", "c", 10 * GIB, 100), file(3, "d", "f", 10 * GIB, 90)],
+        ];
+        assert!(level_scores(&levels, &opts)[2] > 1.0);
+        assert_eq!(pick(&levels, &opts, &none_busy()), None);
+
+        let task = pick_manual(&levels, 2, &opts, &none_busy()).unwrap();
+        assert_eq!((task.input_level, task.output_level), (2, 2));
+        assert_eq!(numbers(&task.inputs), vec![2, 3]);
+        assert!(task.overlapping.is_empty() && task.bottommost && !task.is_trivial_move());
+
+        let task = pick_manual(&levels, 0, &opts, &none_busy()).unwrap();
+        assert_eq!((task.input_level, task.output_level), (0, 1));
+        assert!(task.is_trivial_move());
+        assert!(!task.bottommost, "L2 overlaps a..c");
+        assert_eq!(pick_manual(&levels, 1, &opts, &none_busy()), None, "L1 is empty");
+        assert_eq!(pick_manual(&levels, 2, &opts, &HashSet::from([3])), None);
+    }
+
+    #[test]
+    fn options_are_validated() {
+        assert!(CompactionOptions::default().validate().is_ok());
+        let bad = [
+            CompactionOptions { l0_trigger_files: 0, ..Default::default() },
+            CompactionOptions { level_size_ratio: 1, ..Default::default() },
+            CompactionOptions { target_file_bytes: 0, ..Default::default() },
+            CompactionOptions { max_levels: 1, ..Default::default() },
+            CompactionOptions { max_levels: MAX_LEVELS + 1, ..Default::default() },
+        ];
+        for opts in bad {
+            assert!(opts.validate().is_err(), "{opts:?} accepted");
+        }
+    }
+}

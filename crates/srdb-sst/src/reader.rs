@@ -22,7 +22,7 @@ use crate::cache::BlockCache;
 use crate::error::SstError;
 use crate::footer::{Footer, FooterError};
 use crate::header::{self, HeaderError, FORMAT_VERSION, HEADER_BYTES};
-use crate::index::{index_cmp, BlockHandle};
+use crate::index::{compare_ikeys, BlockHandle};
 use crate::iter::SstIter;
 use crate::mmap::Backing;
 use crate::summary::SstSummary;
@@ -184,7 +184,7 @@ impl Sst {
         let index_range =
             footer.index_offset as usize..(footer.index_offset + footer.index_bytes) as usize;
         let meta = tree_meta(&footer);
-        let tree = BTree::open(&bytes[index_range.clone()], meta, index_cmp)
+        let tree = BTree::open(&bytes[index_range.clone()], meta, compare_ikeys)
             .and_then(|tree| tree.verify().map(|()| tree))
             .map_err(|e| index_error(&path, footer.index_offset, e))?;
         debug_assert_eq!(tree.len(), footer.data_blocks);
@@ -311,7 +311,7 @@ impl Sst {
         BTree::open_verified(
             &self.bytes[self.index_range.clone()],
             tree_meta(&self.footer),
-            index_cmp,
+            compare_ikeys,
         )
         .expect("the index was opened and verified at open")
     }

@@ -11,7 +11,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use srdb_btree::BTreeWriter;
-use srdb_key::{compare_internal, Kind, MAX_KEY_BYTES};
+use srdb_key::{Kind, MAX_KEY_BYTES};
 
 use crate::block::builder::BlockBuilder;
 use crate::block::frame::{self, Compression, FRAME_TRAILER_BYTES};
@@ -19,7 +19,7 @@ use crate::bloom;
 use crate::error::SstError;
 use crate::footer::Footer;
 use crate::header;
-use crate::index::{index_cmp, BlockHandle};
+use crate::index::{compare_ikeys, BlockHandle};
 use crate::limits::{
     MAX_BLOCK_TARGET_BYTES, MAX_BLOOM_BITS_PER_KEY, MAX_RESTART_INTERVAL, MAX_VALUE_BYTES,
 };
@@ -132,7 +132,7 @@ impl SstWriter {
             offset: 0,
             compressed: Vec::new(),
             encoder: snap::raw::Encoder::new(),
-            index: Some(BTreeWriter::new(Vec::new(), index_cmp)),
+            index: Some(BTreeWriter::new(Vec::new(), compare_ikeys)),
             data_blocks: 0,
             bloom_hashes: Vec::new(),
             entries: 0,
@@ -175,7 +175,7 @@ impl SstWriter {
             true
         } else {
             let previous = self.block.last_key();
-            if compare_internal(previous, ikey).is_ge() {
+            if compare_ikeys(previous, ikey).is_ge() {
                 return Err(SstError::OutOfOrder {
                     path: self.path.clone(),
                     previous: previous.to_vec(),

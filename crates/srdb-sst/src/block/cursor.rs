@@ -10,7 +10,9 @@
 
 use std::cmp::Ordering;
 
-use srdb_key::{compare_internal, TRAILER_BYTES};
+use srdb_key::TRAILER_BYTES;
+
+use crate::index::compare_ikeys;
 
 use super::{get_varint32, BlockError, BlockResult};
 
@@ -106,7 +108,7 @@ impl BlockCursor {
         let (mut left, mut right) = (0, self.num_restarts - 1);
         while left < right {
             let mid = left + (right - left).div_ceil(2);
-            if compare_internal(self.restart_key(block, mid)?, target) == Ordering::Less {
+            if compare_ikeys(self.restart_key(block, mid)?, target) == Ordering::Less {
                 left = mid;
             } else {
                 right = mid - 1;
@@ -115,7 +117,7 @@ impl BlockCursor {
         self.seek_to_restart(block, left)?;
         loop {
             self.parse_next(block)?;
-            if !self.valid() || compare_internal(&self.key, target) != Ordering::Less {
+            if !self.valid() || compare_ikeys(&self.key, target) != Ordering::Less {
                 return Ok(());
             }
         }
@@ -225,10 +227,20 @@ impl BlockCursor {
 }
 
 /// Decodes the entry header at `offset` and checks that the entry fits.
+#[inline]
 fn decode_entry(entries: &[u8], offset: usize) -> BlockResult<Entry> {
-    let (shared, at) = get_varint32(entries, offset)?;
-    let (unshared, at) = get_varint32(entries, at)?;
-    let (value_len, delta_start) = get_varint32(entries, at)?;
+    let (shared, unshared, value_len, delta_start) = match entries.get(offset..offset + 3) {
+        // The common case, short keys and values: three one-byte varints.
+        Some(&[a, b, c]) if (a | b | c) < 0x80 => {
+            (u32::from(a), u32::from(b), u32::from(c), offset + 3)
+        }
+        _ => {
+            let (shared, at) = get_varint32(entries, offset)?;
+            let (unshared, at) = get_varint32(entries, at)?;
+            let (value_len, delta_start) = get_varint32(entries, at)?;
+            (shared, unshared, value_len, delta_start)
+        }
+    };
     let delta_end = delta_start + unshared as usize;
     let value_end = delta_end + value_len as usize;
     if value_end > entries.len() {

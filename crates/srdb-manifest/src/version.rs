@@ -283,7 +283,16 @@ impl Version {
     }
 
     fn add_files(&mut self, added: &[AddedFile]) -> Result<(), ManifestError> {
-        let mut live: HashSet<u64> = self.live_file_numbers().collect();
+        // Every live number is below `next_file_number` (checked on every
+        // apply), so a number at or above it cannot be live: a flush's fresh
+        // files need no scan of the whole version. Only an edit re-adding an
+        // older number (a trivial move) pays for collecting the live set.
+        let mut live: HashSet<u64> = if added.iter().all(|f| f.meta.number >= self.next_file_number)
+        {
+            HashSet::with_capacity(added.len())
+        } else {
+            self.live_file_numbers().collect()
+        };
         for f in added {
             let m = &f.meta;
             if usize::from(f.level) >= MAX_LEVELS {

@@ -123,6 +123,16 @@ fn invalid_edits_are_rejected_with_the_reason() {
         },
         "file 50, which is already live",
     );
+    // The same fresh number (not below the old next_file_number) twice.
+    rejected(
+        &v,
+        |e| {
+            e.next_file_number = Some(200);
+            e.add_file(2, 0, file(150, b"a", b"b", 5));
+            e.add_file(1, 4, file(150, b"a", b"b", 5));
+        },
+        "file 150, which is already live",
+    );
     rejected(&v, |e| e.delete_file(1, 1, 1), "holds no such file");
     rejected(&v, |e| e.delete_file(1, 9, 1), "holds no such file");
     rejected(&v, |e| e.add_file(7, 0, file(60, b"a", b"b", 5)), "keyspace 7, which does not exist");

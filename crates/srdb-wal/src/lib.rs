@@ -7,6 +7,37 @@
 //! nothing of what the records mean. The byte format is specified in
 //! `docs/format/wal.md`.
 //!
+//! The engine opens one [`Wal`] per database, appends one record per write
+//! batch (the returned LSN is the batch's sequence number), rotates to a new
+//! segment when it freezes its memtables, and deletes segments whose data is
+//! in SST files:
+//!
+//! ```
+//! use srdb_wal::{SyncPolicy, Wal, WalOptions};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let opts = WalOptions { sync: SyncPolicy::Always, ..WalOptions::default() };
+//! let (wal, _report) = Wal::open(dir.path(), opts, 0, 1, |_| Ok(())).unwrap();
+//! assert_eq!(wal.append(b"batch one").unwrap(), 1);
+//! let second = wal.rotate().unwrap();
+//! assert_eq!(wal.append(b"batch two").unwrap(), 2);
+//! wal.close().unwrap();
+//!
+//! // After a restart, replay what the SST files do not hold yet.
+//! let mut replayed = Vec::new();
+//! let (wal, report) = Wal::open(dir.path(), opts, second, 1, |r| {
+//!     replayed.push((r.lsn, r.payload.to_vec()));
+//!     Ok(())
+//! })
+//! .unwrap();
+//! assert_eq!(replayed, vec![(2, b"batch two".to_vec())]);
+//! assert_eq!(report.segments_read, 1);
+//! assert_eq!(wal.append(b"batch three").unwrap(), 3);
+//! ```
+//!
+//! The MANIFEST uses the same framing through [`LogWriter`] and [`read_log`],
+//! with its own magic so that neither kind of file is read as the other:
+//!
 //! ```
 //! use srdb_wal::{read_log, LogWriter, RecoveryMode};
 //!

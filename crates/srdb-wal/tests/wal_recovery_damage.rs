@@ -78,9 +78,13 @@ fn build() -> Layout {
 }
 
 impl Layout {
-    /// Writes segment 1 and the given bytes as segment 2 into `dir`.
+    /// Writes segment 1 (unless present) and the given bytes as segment 2
+    /// into `dir`.
     fn install(&self, dir: &Path, seg2: &[u8]) -> PathBuf {
-        fs::write(dir.join(&self.seg1_name), &self.seg1).unwrap();
+        let seg1_path = dir.join(&self.seg1_name);
+        if !seg1_path.exists() {
+            fs::write(seg1_path, &self.seg1).unwrap();
+        }
         let path = dir.join(&self.seg2_name);
         fs::write(&path, seg2).unwrap();
         path

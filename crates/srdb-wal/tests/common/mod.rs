@@ -8,9 +8,9 @@ use srdb_wal::{read_wal_dir, RecoveryMode, RecoveryReport, Wal, WalError, WalOpt
 /// Records as `(lsn, payload)`.
 pub type Records = Vec<(u64, Vec<u8>)>;
 
-/// A deterministic payload of varied length (0 to 199 bytes) for record `i`.
+/// A deterministic payload of varied length (0 to 100 bytes) for record `i`.
 pub fn payload(i: u64) -> Vec<u8> {
-    let len = (i * 37 % 200) as usize;
+    let len = (i * 37 % 101) as usize;
     (0..len).map(|k| (i as u8).wrapping_mul(31).wrapping_add(k as u8)).collect()
 }
 

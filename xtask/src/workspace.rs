@@ -21,7 +21,11 @@ impl Workspace {
     /// The workspace xtask was built in. `--locked` is passed to cargo
     /// commands of the main workspace when `locked` is true.
     pub fn locate(locked: bool) -> Workspace {
-        let xtask_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        // `cargo run` names the package directory at run time; the one baked
+        // in at build time serves when the binary is started by hand.
+        let xtask_dir = env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
         let root = xtask_dir.parent().expect("xtask/ lives inside the repository").to_path_buf();
         let cargo = env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
         Workspace { root, cargo, locked }

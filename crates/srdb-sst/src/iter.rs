@@ -47,10 +47,10 @@ impl SstIter {
     }
 
     fn block_bytes(&self) -> &[u8] {
-        match self.block.as_ref().expect("a block is held while the iterator is valid") {
-            HeldBlock::InPlace { start, end } => &self.sst.bytes[*start..*end],
-            HeldBlock::Shared(bytes) => bytes,
-        }
+        held_bytes(
+            &self.sst,
+            self.block.as_ref().expect("a block is held while the iterator is valid"),
+        )
     }
 
     /// Loads the block under the index cursor (or none if the cursor is past
@@ -63,23 +63,18 @@ impl SstIter {
         let tree = self.sst.index();
         let handle = self.sst.handle_at(&tree, index)?;
         let held = match self.sst.read_block(handle, self.fill_cache)? {
-            BlockBytes::InPlace(bytes) => {
-                let start = bytes.as_ptr() as usize - self.sst.bytes.as_ptr() as usize;
-                HeldBlock::InPlace { start, end: start + bytes.len() }
+            // An in-place block is the payload the handle names.
+            BlockBytes::InPlace(_) => {
+                let start = handle.offset as usize;
+                HeldBlock::InPlace { start, end: start + handle.len as usize }
             }
             BlockBytes::Shared(bytes) => HeldBlock::Shared(bytes),
         };
         self.block = Some(held);
         self.block_offset = handle.offset;
         let offset = self.block_offset;
-        let result = {
-            let bytes = match self.block.as_ref().expect("just set") {
-                HeldBlock::InPlace { start, end } => &self.sst.bytes[*start..*end],
-                HeldBlock::Shared(bytes) => &bytes[..],
-            };
-            self.cursor.reset(bytes)
-        };
-        result.map_err(|e| self.sst.block_error(offset, e))
+        let bytes = held_bytes(&self.sst, self.block.as_ref().expect("just set"));
+        self.cursor.reset(bytes).map_err(|e| self.sst.block_error(offset, e))
     }
 
     /// Runs a block-cursor step on the held block.
@@ -87,10 +82,7 @@ impl SstIter {
         &mut self,
         op: impl FnOnce(&mut BlockCursor, &[u8]) -> Result<(), crate::block::BlockError>,
     ) -> Result<(), SstError> {
-        let bytes: &[u8] = match self.block.as_ref().expect("a block is held") {
-            HeldBlock::InPlace { start, end } => &self.sst.bytes[*start..*end],
-            HeldBlock::Shared(bytes) => bytes,
-        };
+        let bytes = held_bytes(&self.sst, self.block.as_ref().expect("a block is held"));
         op(&mut self.cursor, bytes).map_err(|e| self.sst.block_error(self.block_offset, e))
     }
 
@@ -152,6 +144,13 @@ impl SstIter {
             self.step(|c, b| c.seek(b, target))?;
         }
         self.skip_forward()
+    }
+}
+
+fn held_bytes<'a>(sst: &'a Sst, block: &'a HeldBlock) -> &'a [u8] {
+    match block {
+        HeldBlock::InPlace { start, end } => &sst.bytes[*start..*end],
+        HeldBlock::Shared(bytes) => bytes,
     }
 }
 

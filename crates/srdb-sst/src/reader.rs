@@ -47,6 +47,7 @@ pub struct Sst {
     file_number: u64,
     pub(crate) id: u64,
     pub(crate) bytes: Backing,
+    compression: Compression,
     footer: Footer,
     index_range: Range<usize>,
     bloom_range: Option<Range<usize>>,
@@ -144,7 +145,7 @@ impl Sst {
         };
         let file_len = bytes.len() as u64;
 
-        header::decode(&bytes).map_err(|e| match e {
+        let compression = header::decode(&bytes).map_err(|e| match e {
             HeaderError::Corrupt(reason) => corrupt(0, reason),
             HeaderError::Version(found) => version_error(found),
         })?;
@@ -196,6 +197,7 @@ impl Sst {
             file_number,
             id: NEXT_FILE_ID.fetch_add(1, Ordering::Relaxed),
             bytes,
+            compression,
             footer,
             index_range,
             bloom_range,
@@ -220,23 +222,20 @@ impl Sst {
         self.file_number
     }
 
-    /// The compression the file was written with.
+    /// The compression the file was written with (individual blocks that
+    /// did not compress well are stored raw regardless).
     pub fn compression(&self) -> Compression {
-        header::decode(&self.bytes).expect("the header was checked at open")
+        self.compression
     }
 
     /// False when the file certainly holds no version of `user_key`; true
     /// when it may (always true for a file written without a filter).
     pub fn may_contain(&self, user_key: &[u8]) -> bool {
-        self.may_contain_hash(bloom::key_hash(user_key))
-    }
-
-    fn may_contain_hash(&self, hash: u64) -> bool {
         match &self.bloom_range {
             None => true,
             Some(range) => Bloom::parse(&self.bytes[range.clone()])
                 .expect("the bloom block was checked at open")
-                .may_contain(hash),
+                .may_contain(bloom::key_hash(user_key)),
         }
     }
 
@@ -397,10 +396,6 @@ impl Sst {
 
     pub(crate) fn footer(&self) -> &Footer {
         &self.footer
-    }
-
-    pub(crate) fn bloom_contains(&self, user_key: &[u8]) -> bool {
-        self.may_contain(user_key)
     }
 
     /// Marks a block verified (by [`Sst::verify`]).

@@ -123,7 +123,7 @@ fn check_entry(sst: &Sst, walk: &mut Walk, key: &[u8]) -> Result<(), String> {
     };
     if new_user_key {
         walk.user_keys += 1;
-        if !sst.bloom_contains(parsed.user_key) {
+        if !sst.may_contain(parsed.user_key) {
             return Err("the bloom filter does not report a key the file holds".into());
         }
     }

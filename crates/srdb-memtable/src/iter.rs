@@ -25,6 +25,10 @@ type MapEntry = Entry<'static, Record, ()>;
 /// A cursor over a [`Memtable`] in internal-key order, implementing
 /// [`InternalIterator`]. It holds an `Arc` of the memtable, so it is `Send`
 /// and `'static`. Its positioning methods never fail.
+///
+/// Seek targets must be encoded internal keys or seek keys (at least
+/// `srdb_key::TRAILER_BYTES` long); a shorter target is a caller bug and
+/// panics.
 pub struct MemtableIter {
     // Field order matters: `current` is dropped before `table`, because
     // dropping an entry decrements a reference count inside the skiplist.

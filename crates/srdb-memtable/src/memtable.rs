@@ -73,14 +73,17 @@ impl Memtable {
     /// once.
     ///
     /// By contract each `(user_key, seqno)` pair is inserted at most once (a
-    /// batch shares one seqno but never repeats a key); inserting the same
-    /// pair and kind again replaces the value.
+    /// batch shares one seqno but never repeats a key). Should the same
+    /// pair and kind be inserted again, the first value stays: entries are
+    /// never removed or replaced, which the iterator relies on.
     ///
     /// # Panics
     /// If `seqno > srdb_key::MAX_SEQNO` (the engine never issues one).
     pub fn insert(&self, user_key: &[u8], seqno: SeqNo, kind: Kind, value: &[u8]) {
         let charged = user_key.len() + value.len() + ENTRY_OVERHEAD_BYTES;
-        self.map.insert(Record::new(user_key, seqno, kind, value), ());
+        // `get_or_insert` never unlinks a node, unlike `insert`, which
+        // replaces an equal key.
+        self.map.get_or_insert(Record::new(user_key, seqno, kind, value), ());
         self.min_seqno.fetch_min(seqno, Ordering::Relaxed);
         self.max_seqno.fetch_max(seqno, Ordering::Relaxed);
         self.approximate_bytes.fetch_add(charged, Ordering::Relaxed);

@@ -56,8 +56,8 @@ pub fn add_steps(
             args.extend(["-p", name]);
         }
         // Bench targets only: the libraries' test harness would reject
-        // criterion's options.
-        args.extend(["--bench", "*"]);
+        // criterion's options. Every bench runs even if one fails.
+        args.extend(["--bench", "*", "--no-fail-fast"]);
         let trailing: Vec<&str> =
             if options.quick { [&["--"][..], &QUICK_CRITERION_ARGS].concat() } else { Vec::new() };
         report.run("criterion benches", workspace.cargo_resolving(args, trailing));

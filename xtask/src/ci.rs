@@ -43,13 +43,16 @@ pub fn run(workspace: &Workspace, options: Options) -> Result<Report, String> {
     // own (which proves it builds and works without the rest of the
     // workspace's features), and the other members together. `--tests` runs
     // unit and integration tests; the doc tests are their own step.
+    // `--no-fail-fast` runs every test binary even after one fails, so that
+    // one failure does not hide others.
     let (libraries, others): (Vec<_>, Vec<_>) =
         members.iter().partition(|member| member.under_crates && member.package.has_lib);
     for library in &libraries {
         let name = &library.package.name;
         report.run(
             &format!("test {name}"),
-            workspace.cargo_resolving(["test", "-p", name, "--tests"], None::<&str>),
+            workspace
+                .cargo_resolving(["test", "-p", name, "--tests", "--no-fail-fast"], None::<&str>),
         );
     }
     if !others.is_empty() {
@@ -57,7 +60,7 @@ pub fn run(workspace: &Workspace, options: Options) -> Result<Report, String> {
         for other in &others {
             args.extend(["-p", &other.package.name]);
         }
-        args.push("--tests");
+        args.extend(["--tests", "--no-fail-fast"]);
         let names: Vec<&str> = others.iter().map(|other| other.package.name.as_str()).collect();
         report.run(
             &format!("test {}", names.join(" ")),
@@ -66,7 +69,7 @@ pub fn run(workspace: &Workspace, options: Options) -> Result<Report, String> {
     }
     report.run(
         "doc tests",
-        workspace.cargo_resolving(["test", "--workspace", "--doc"], None::<&str>),
+        workspace.cargo_resolving(["test", "--workspace", "--doc", "--no-fail-fast"], None::<&str>),
     );
 
     // Compiled in the test profile like the tests, which it shares artifacts

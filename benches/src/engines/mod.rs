@@ -8,6 +8,8 @@
 
 pub mod fjall;
 pub mod redb;
+#[cfg(feature = "rocksdb")]
+pub mod rocksdb;
 pub mod sqlite;
 
 use crate::engine::{EngineOptions, KvEngine};
@@ -30,6 +32,8 @@ pub fn with_kv_engine<V: KvEngineVisitor>(name: &str, visitor: V) -> Result<V::O
     match name {
         "fjall" => Ok(visitor.visit::<fjall::FjallEngine>("fjall")),
         "redb" => Ok(visitor.visit::<redb::RedbEngine>("redb")),
+        #[cfg(feature = "rocksdb")]
+        "rocksdb" => Ok(visitor.visit::<rocksdb::RocksDbEngine>("rocksdb")),
         other => Err(Error::Config(format!(
             "unknown key-value engine {other:?}; this build has {}",
             KV_ENGINES.join(", ")

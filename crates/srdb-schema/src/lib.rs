@@ -95,3 +95,9 @@ pub use schema::{Schema, SchemaBuilder};
 pub use serde_row::{from_row, to_row};
 pub use types::FieldType;
 pub use value::{JsonObject, Value};
+
+/// Runs the examples of `docs/guide/schema.md` as doc tests, so the guide
+/// cannot drift from the code.
+#[doc = include_str!("../../../docs/guide/schema.md")]
+#[cfg(doctest)]
+pub struct GuideExamples;

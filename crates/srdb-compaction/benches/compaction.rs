@@ -1,17 +1,17 @@
-//! Benchmarks of the merge path: a k-way merge over in-memory sources (the
-//! cost of the heap alone), the version filter on top of it, and a whole L0
-//! compaction of real SST files. Keys are 16-byte user keys, values 100
+//! Benchmarks of the merge path: a k-way merge over SST files, the version
+//! filter on top of it, and a whole L0 compaction. Keys are 16-byte user keys, values 100
 //! bytes, as in the SST benchmarks.
 
 use std::collections::HashSet;
+use std::path::Path;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use srdb_compaction::{
     pick_manual, run_compaction, BoxedIterator, CompactionOptions, FileOpener, MergingIterator,
-    VecIterator, VersionFilter,
+    VersionFilter,
 };
-use srdb_key::{InternalIterator, InternalKey, Kind};
+use srdb_key::{compare_internal, InternalIterator, InternalKey, Kind};
 use srdb_manifest::{sst_file_name, FileMeta};
 use srdb_sst::{Sst, SstWriter, WriterOptions};
 
@@ -40,21 +40,63 @@ fn sources(k: u64) -> Vec<Vec<(Vec<u8>, Vec<u8>)>> {
     sources
 }
 
-fn merging(sources: &[Vec<(Vec<u8>, Vec<u8>)>]) -> MergingIterator {
+/// Writes each source as an SST file in `dir`, numbered from `first`, and
+/// returns the opened files and their metadata.
+fn write_ssts(
+    dir: &Path,
+    first: u64,
+    sources: &[Vec<(Vec<u8>, Vec<u8>)>],
+) -> Vec<(Arc<Sst>, Arc<FileMeta>)> {
+    (first..)
+        .zip(sources)
+        .map(|(n, source)| {
+            let path = dir.join(sst_file_name(n));
+            let mut writer = SstWriter::create(&path, WriterOptions::default()).unwrap();
+            for (k, v) in source {
+                writer.add(k, v).unwrap();
+            }
+            let s = writer.finish().unwrap();
+            let meta = Arc::new(FileMeta {
+                number: n,
+                size_bytes: s.size_bytes,
+                entries: s.entries,
+                smallest: InternalKey::from_encoded(s.smallest).unwrap(),
+                largest: InternalKey::from_encoded(s.largest).unwrap(),
+                min_seqno: s.min_seqno,
+                max_seqno: s.max_seqno,
+                time_range: s.time_range,
+            });
+            (Sst::open(&path, n, None).unwrap(), meta)
+        })
+        .collect()
+}
+
+fn merging(ssts: &[(Arc<Sst>, Arc<FileMeta>)]) -> MergingIterator {
     MergingIterator::new(
-        sources.iter().map(|s| Box::new(VecIterator::new(s.clone())) as BoxedIterator).collect(),
+        ssts.iter().map(|(sst, _)| Box::new(sst.iter_no_fill()) as BoxedIterator).collect(),
     )
 }
 
+/// Scans of the merge of `k` SST files (one file: the cost of the SST scan
+/// alone, the baseline the heap adds to), and the version filter on top.
 fn bench_merge(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
     let mut group = c.benchmark_group("merge_scan");
     group.throughput(Throughput::Elements(TOTAL_ENTRIES));
+    let mut first = 1;
     for k in [1u64, 2, 8, 32] {
-        let data = sources(k.max(2)).into_iter().flatten().collect::<Vec<_>>();
-        let split: Vec<Vec<_>> = if k == 1 { vec![data] } else { sources(k) };
+        let split = if k == 1 {
+            let mut all = sources(2).concat();
+            all.sort_by(|a, b| compare_internal(&a.0, &b.0));
+            vec![all]
+        } else {
+            sources(k)
+        };
+        let ssts = write_ssts(dir.path(), first, &split);
+        first += k;
         group.bench_function(format!("{k}_sources"), |b| {
             b.iter_batched(
-                || merging(&split),
+                || merging(&ssts),
                 |mut iter| {
                     iter.seek_to_first().unwrap();
                     let mut n = 0u64;
@@ -64,7 +106,7 @@ fn bench_merge(c: &mut Criterion) {
                     }
                     n
                 },
-                BatchSize::LargeInput,
+                BatchSize::SmallInput,
             )
         });
     }
@@ -72,10 +114,10 @@ fn bench_merge(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("version_filter");
     group.throughput(Throughput::Elements(TOTAL_ENTRIES));
-    let split = sources(8);
+    let ssts = write_ssts(dir.path(), first, &sources(8));
     group.bench_function("8_sources_half_shadowed", |b| {
         b.iter_batched(
-            || VersionFilter::new(merging(&split), vec![], true),
+            || VersionFilter::new(merging(&ssts), vec![], true),
             |mut filter| {
                 filter.seek_to_first().unwrap();
                 while filter.valid() {
@@ -83,7 +125,7 @@ fn bench_merge(c: &mut Criterion) {
                 }
                 assert_eq!(filter.stats().dropped_versions, TOTAL_ENTRIES / 2);
             },
-            BatchSize::LargeInput,
+            BatchSize::SmallInput,
         )
     });
     group.finish();
@@ -91,25 +133,8 @@ fn bench_merge(c: &mut Criterion) {
 
 fn bench_compaction(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let mut l0 = Vec::new();
-    for (n, source) in (1u64..).zip(sources(4)) {
-        let path = dir.path().join(sst_file_name(n));
-        let mut writer = SstWriter::create(&path, WriterOptions::default()).unwrap();
-        for (k, v) in &source {
-            writer.add(k, v).unwrap();
-        }
-        let s = writer.finish().unwrap();
-        l0.push(Arc::new(FileMeta {
-            number: n,
-            size_bytes: s.size_bytes,
-            entries: s.entries,
-            smallest: InternalKey::from_encoded(s.smallest).unwrap(),
-            largest: InternalKey::from_encoded(s.largest).unwrap(),
-            min_seqno: s.min_seqno,
-            max_seqno: s.max_seqno,
-            time_range: s.time_range,
-        }));
-    }
+    let l0: Vec<Arc<FileMeta>> =
+        write_ssts(dir.path(), 1, &sources(4)).into_iter().map(|(_, m)| m).collect();
     let opts = CompactionOptions::default();
     let task = pick_manual(&[l0, vec![]], 0, &opts, &HashSet::new()).unwrap();
     let input_dir = dir.path().to_path_buf();

@@ -227,7 +227,11 @@ impl BlockCursor {
 }
 
 /// Decodes the entry header at `offset` and checks that the entry fits.
-#[inline]
+///
+/// Always inlined: called once per entry a read passes over, and returning
+/// the result through memory made each step of a point read's scan 35%
+/// dearer (callgrind, 16-byte keys).
+#[inline(always)]
 fn decode_entry(entries: &[u8], offset: usize) -> BlockResult<Entry> {
     let (shared, unshared, value_len, delta_start) = match entries.get(offset..offset + 3) {
         // The common case, short keys and values: three one-byte varints.

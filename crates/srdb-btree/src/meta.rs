@@ -117,13 +117,13 @@ impl TreeMeta {
         if self.entries == 0 {
             return bad(format!("tree metadata of height {} claims no entries", self.height));
         }
-        if self.bytes == 0 || self.bytes % page != 0 {
+        if self.bytes == 0 || !self.bytes.is_multiple_of(page) {
             return bad(format!(
                 "tree metadata claims {} bytes, not a positive multiple of {PAGE_BYTES}",
                 self.bytes
             ));
         }
-        if self.root_offset % page != 0 || self.root_offset >= self.bytes {
+        if !self.root_offset.is_multiple_of(page) || self.root_offset >= self.bytes {
             return bad(format!(
                 "tree metadata puts the root at {}, not a page boundary inside the tree's {} bytes",
                 self.root_offset, self.bytes

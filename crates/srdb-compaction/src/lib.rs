@@ -7,7 +7,11 @@
 //! compaction ([`run_compaction`]) as a stream with bounded memory that
 //! splits its output at a target file size ([`write_ssts`]).
 //!
-//! It does not own the MANIFEST edit that installs a compaction's output, the
+//! A flush uses the same parts: a [`VersionFilter`] over the frozen
+//! memtable's iterator, drained by [`write_ssts`] with a target of
+//! `u64::MAX` to get one L0 file.
+//!
+//! This crate does not own the MANIFEST edit that installs a compaction's output, the
 //! background threads that run compactions, or the list of live snapshots:
 //! the engine does, and hands this crate what it needs.
 //!

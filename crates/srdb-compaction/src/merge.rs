@@ -367,6 +367,79 @@ mod tests {
         assert!(!iter.valid());
     }
 
+    /// Counts calls of `key`, the unit of work of a merge step.
+    struct Counting {
+        inner: VecIterator,
+        key_calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl InternalIterator for Counting {
+        fn valid(&self) -> bool {
+            self.inner.valid()
+        }
+        fn key(&self) -> &[u8] {
+            self.key_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.inner.key()
+        }
+        fn value(&self) -> &[u8] {
+            self.inner.value()
+        }
+        fn seek_to_first(&mut self) -> Result<(), BoxError> {
+            self.inner.seek_to_first()
+        }
+        fn seek_to_last(&mut self) -> Result<(), BoxError> {
+            self.inner.seek_to_last()
+        }
+        fn seek(&mut self, target: &[u8]) -> Result<(), BoxError> {
+            self.inner.seek(target)
+        }
+        fn seek_for_prev(&mut self, target: &[u8]) -> Result<(), BoxError> {
+            self.inner.seek_for_prev(target)
+        }
+        fn next(&mut self) -> Result<(), BoxError> {
+            self.inner.next()
+        }
+        fn prev(&mut self) -> Result<(), BoxError> {
+            self.inner.prev()
+        }
+    }
+
+    /// A step over 64 sources must cost O(log 64) key comparisons, not 64.
+    /// The sources interleave so that every step sinks the root to a leaf,
+    /// the worst case: 2 comparisons (4 key reads) on each of the 5 levels
+    /// above the leaves of a 64-entry heap. The bound allows one more level
+    /// for the amortised cost of the direction change.
+    #[test]
+    fn a_step_costs_logarithmic_comparisons() {
+        let k = 64u64;
+        let key_calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        // Source i holds keys i, i + k, i + 2k...: every step changes source.
+        let children: Vec<BoxedIterator> = (0..k)
+            .map(|i| {
+                let entries = (0..20u64)
+                    .map(|j| (ikey(format!("{:06}", i + j * k).as_bytes(), 1, Kind::Put), vec![]))
+                    .collect();
+                let inner = VecIterator::new(entries);
+                Box::new(Counting { inner, key_calls: key_calls.clone() }) as BoxedIterator
+            })
+            .collect();
+        let mut iter = MergingIterator::new(children);
+        iter.seek_to_first().unwrap();
+        let steps = 1000;
+        for _ in 0..steps {
+            iter.next().unwrap();
+        }
+        for _ in 0..steps {
+            iter.prev().unwrap();
+        }
+        key_calls.store(0, std::sync::atomic::Ordering::Relaxed);
+        for _ in 0..steps {
+            iter.next().unwrap();
+        }
+        let per_step = key_calls.load(std::sync::atomic::Ordering::Relaxed) / steps;
+        assert!(per_step <= 4 * 6, "{per_step} key reads per step over {k} sources");
+    }
+
     #[test]
     fn iterators_can_move_to_another_thread() {
         fn assert_send<T: Send>() {}

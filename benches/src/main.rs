@@ -160,6 +160,7 @@ fn parent_main(args: &Args) -> Result<()> {
         command: command_line(),
         machine: machine_description(),
         settings: settings(&config),
+        config: config.clone(),
         engines: engine_lines(&engines, &config)?,
         results,
     };

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 use crate::measure::{Latencies, Percentiles, ProbeReading};
+use crate::workload::RunConfig;
 
 /// The engine whose figures are compared with every other engine's in the
 /// ratio column.
@@ -118,6 +119,8 @@ pub struct Report {
     pub machine: String,
     /// The settings of the run, in words.
     pub settings: Vec<String>,
+    /// The settings of the run, as given to every child.
+    pub config: RunConfig,
     /// One line per engine: its version and settings as opened.
     pub engines: Vec<String>,
     /// Every measurement, workload by workload.
@@ -222,6 +225,7 @@ fn format_us(us: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workload::Sizes;
 
     fn measurement(engine: &str, ops_per_sec: f64) -> Measurement {
         Measurement {
@@ -253,6 +257,14 @@ mod tests {
             command: "srdb-bench".into(),
             machine: "m".into(),
             settings: vec![],
+            config: RunConfig {
+                sizes: Sizes::TINY,
+                key_bytes: 16,
+                value_bytes: 100,
+                threads: 2,
+                cache_bytes: 1 << 20,
+                seed: 1,
+            },
             engines: vec![],
             results,
         }

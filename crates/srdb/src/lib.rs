@@ -1,7 +1,34 @@
 //! srdb: an embedded LSM database with a key-value store and typed tables.
 //!
-//! This facade crate is the public API that the server and the command line
-//! use: the key-value store (`Kv`), and the `Database` of typed tables with
-//! secondary indexes and queries. It re-exports what a user needs and adds no
-//! storage logic of its own.
+//! This facade is the public API that the server and the command line use.
+//! It re-exports what a user needs and adds no storage logic of its own:
+//!
+//! - [`Kv`]: the key-value store (byte keys, byte values), with batches,
+//!   snapshots, range and prefix iteration both ways.
+//! - The engine underneath ([`Engine`]) for many keyspaces in one database.
+//!
+//! ```
+//! let dir = tempfile::tempdir().unwrap();
+//! let kv = srdb::Kv::open(dir.path()).unwrap();
+//! kv.put("user:1", "ada").unwrap();
+//! kv.put("user:2", "grace").unwrap();
+//! assert_eq!(kv.get("user:1").unwrap().as_deref(), Some(&b"ada"[..]));
+//!
+//! let snapshot = kv.snapshot();
+//! kv.delete("user:1").unwrap();
+//! assert_eq!(kv.get("user:1").unwrap(), None);
+//! assert!(snapshot.get("user:1").unwrap().is_some());
+//!
+//! let names: Vec<_> = kv.prefix("user:").map(|e| e.unwrap().1).collect();
+//! assert_eq!(names, vec![b"grace".to_vec()]);
+//! ```
 #![forbid(unsafe_code)]
+
+mod kv;
+
+pub use kv::{Kv, KvBatch, KvSnapshot, KV_KEYSPACE};
+pub use srdb_engine::{
+    CompactionOptions, Compression, Engine, Error, Iter, Keyspace, KeyspaceOptions, KeyspaceStats,
+    LevelStats, Options, Result, SeqNo, Snapshot, Stats, SyncPolicy, TimeSource, WriteBatch,
+    MAX_BATCH_BYTES, MAX_KEY_BYTES, MAX_VALUE_BYTES,
+};

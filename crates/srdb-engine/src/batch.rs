@@ -1,0 +1,220 @@
+//! Write batches and their encoding as a WAL record payload.
+//!
+//! A batch is applied atomically: it is one WAL record, so it is recovered
+//! whole or not at all, and all its entries share the record's sequence number,
+//! so readers see all of it or none of it.
+//!
+//! ```text
+//! payload := count:u32le entry*
+//! entry   := keyspace:u32le kind:u8 key_len:u32le key value_len:u32le value
+//! ```
+//! `kind` is `srdb_key::Kind` (0 = delete, 1 = put); a delete has
+//! `value_len = 0`. The layout never changes; a new layout gets a new WAL
+//! record version.
+
+use std::collections::BTreeMap;
+
+use srdb_key::{Kind, MAX_KEY_BYTES};
+
+use crate::error::{Error, Result};
+use crate::limits::{MAX_BATCH_BYTES, MAX_VALUE_BYTES};
+use crate::Keyspace;
+
+/// Fixed bytes an entry costs besides its key and value.
+const ENTRY_OVERHEAD_BYTES: usize = 4 + 1 + 4 + 4;
+
+/// A set of writes applied atomically.
+///
+/// Writing the same key of the same keyspace twice keeps the last write.
+#[derive(Default, Clone, Debug)]
+pub struct WriteBatch {
+    // Keyed by (keyspace, user key) so that the last write of a key wins and
+    // entries come out sorted, which makes memtable inserts cache-friendly.
+    entries: BTreeMap<(u32, Vec<u8>), (Kind, Vec<u8>)>,
+    encoded_bytes: usize,
+}
+
+impl WriteBatch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key` to `value` in `keyspace`.
+    pub fn put(&mut self, keyspace: &Keyspace, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) {
+        self.insert(keyspace.id(), key.as_ref(), Kind::Put, value.as_ref());
+    }
+
+    /// Deletes `key` from `keyspace`.
+    pub fn delete(&mut self, keyspace: &Keyspace, key: impl AsRef<[u8]>) {
+        self.insert(keyspace.id(), key.as_ref(), Kind::Delete, &[]);
+    }
+
+    pub(crate) fn insert(&mut self, keyspace: u32, key: &[u8], kind: Kind, value: &[u8]) {
+        let added = ENTRY_OVERHEAD_BYTES + key.len() + value.len();
+        if let Some((_, old)) =
+            self.entries.insert((keyspace, key.to_vec()), (kind, value.to_vec()))
+        {
+            self.encoded_bytes -= ENTRY_OVERHEAD_BYTES + key.len() + old.len();
+        }
+        self.encoded_bytes += added;
+    }
+
+    /// Number of distinct keys written.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the batch writes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Size of the batch's WAL record payload in bytes.
+    pub fn encoded_bytes(&self) -> usize {
+        4 + self.encoded_bytes
+    }
+
+    /// Removes every entry.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.encoded_bytes = 0;
+    }
+
+    /// Checks the batch against the documented limits.
+    pub(crate) fn validate(&self) -> Result<()> {
+        if self.encoded_bytes() > MAX_BATCH_BYTES {
+            return Err(Error::BatchTooLarge { bytes: self.encoded_bytes(), max: MAX_BATCH_BYTES });
+        }
+        for ((_, key), (_, value)) in &self.entries {
+            if key.len() > MAX_KEY_BYTES {
+                return Err(Error::KeyTooLarge { bytes: key.len(), max: MAX_KEY_BYTES });
+            }
+            if value.len() > MAX_VALUE_BYTES {
+                return Err(Error::ValueTooLarge { bytes: value.len(), max: MAX_VALUE_BYTES });
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (u32, &[u8], Kind, &[u8])> + Clone + '_ {
+        self.entries.iter().map(|((ks, k), (kind, v))| (*ks, k.as_slice(), *kind, v.as_slice()))
+    }
+
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.encoded_bytes());
+        out.extend_from_slice(&(self.entries.len() as u32).to_le_bytes());
+        for (ks, key, kind, value) in self.entries() {
+            out.extend_from_slice(&ks.to_le_bytes());
+            out.push(kind as u8);
+            out.extend_from_slice(&(key.len() as u32).to_le_bytes());
+            out.extend_from_slice(key);
+            out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+            out.extend_from_slice(value);
+        }
+        out
+    }
+}
+
+/// One entry decoded from a WAL payload, borrowing the payload.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct DecodedEntry<'a> {
+    pub keyspace: u32,
+    pub kind: Kind,
+    pub key: &'a [u8],
+    pub value: &'a [u8],
+}
+
+/// Decodes a WAL payload written by [`WriteBatch::encode`]. The record's CRC
+/// already passed, so a malformed payload means a bug or a foreign file: it is
+/// reported, never trusted.
+pub(crate) fn decode(payload: &[u8]) -> std::result::Result<Vec<DecodedEntry<'_>>, String> {
+    let mut r = Reader { buf: payload, pos: 0 };
+    let count = r.u32()? as usize;
+    // Every entry takes at least ENTRY_OVERHEAD_BYTES, which bounds the
+    // allocation by the payload size whatever the count says.
+    if count > payload.len() / ENTRY_OVERHEAD_BYTES {
+        return Err(format!("batch claims {count} entries in {} bytes", payload.len()));
+    }
+    let mut entries = Vec::with_capacity(count);
+    for _ in 0..count {
+        let keyspace = r.u32()?;
+        let kind_byte = r.u8()?;
+        let kind = Kind::from_u8(kind_byte)
+            .ok_or_else(|| format!("unknown entry kind {kind_byte} at byte {}", r.pos - 1))?;
+        let key_len = r.u32()? as usize;
+        let key = r.bytes(key_len)?;
+        let value_len = r.u32()? as usize;
+        let value = r.bytes(value_len)?;
+        entries.push(DecodedEntry { keyspace, kind, key, value });
+    }
+    if r.pos != payload.len() {
+        return Err(format!("{} trailing bytes after the last entry", payload.len() - r.pos));
+    }
+    Ok(entries)
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn bytes(&mut self, n: usize) -> std::result::Result<&'a [u8], String> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len()).ok_or_else(|| {
+            format!("entry field of {n} bytes at byte {} runs past the end", self.pos)
+        })?;
+        let out = &self.buf[self.pos..end];
+        self.pos = end;
+        Ok(out)
+    }
+    fn u8(&mut self) -> std::result::Result<u8, String> {
+        Ok(self.bytes(1)?[0])
+    }
+    fn u32(&mut self) -> std::result::Result<u32, String> {
+        let b = self.bytes(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_write_of_a_key_wins_and_round_trips() {
+        let mut b = WriteBatch::new();
+        b.insert(1, b"k", Kind::Put, b"v1");
+        b.insert(1, b"k", Kind::Put, b"v2");
+        b.insert(2, b"k", Kind::Delete, b"");
+        b.insert(1, b"", Kind::Put, b"");
+        assert_eq!(b.len(), 3);
+        let enc = b.encode();
+        assert_eq!(enc.len(), b.encoded_bytes());
+        let dec = decode(&enc).unwrap();
+        assert_eq!(
+            dec,
+            vec![
+                DecodedEntry { keyspace: 1, kind: Kind::Put, key: b"", value: b"" },
+                DecodedEntry { keyspace: 1, kind: Kind::Put, key: b"k", value: b"v2" },
+                DecodedEntry { keyspace: 2, kind: Kind::Delete, key: b"k", value: b"" },
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_payloads_are_errors() {
+        let mut b = WriteBatch::new();
+        b.insert(7, b"key", Kind::Put, b"value");
+        let enc = b.encode();
+        for cut in 0..enc.len() {
+            assert!(decode(&enc[..cut]).is_err(), "truncated at {cut}");
+        }
+        let mut bad = enc.clone();
+        bad[8] = 9; // kind byte
+        assert!(decode(&bad).is_err());
+        let mut huge = enc;
+        huge[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(decode(&huge).is_err());
+    }
+}

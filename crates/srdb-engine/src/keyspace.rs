@@ -1,0 +1,306 @@
+//! Keyspace handles, snapshots and the point-read path.
+
+use std::ops::{Bound, RangeBounds};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use srdb_key::{Kind, SeqNo};
+use srdb_manifest::KeyspaceId;
+
+use crate::batch::WriteBatch;
+use crate::engine::Inner;
+use crate::error::{Error, Result};
+use crate::iter::Iter;
+use crate::memgen::SuperVersion;
+use crate::options::KeyspaceOptions;
+
+/// A handle to one keyspace: a sorted map of byte keys to byte values.
+/// Cheap to clone; usable from many threads.
+#[derive(Clone)]
+pub struct Keyspace {
+    pub(crate) inner: Arc<Inner>,
+    id: KeyspaceId,
+    name: Arc<str>,
+    opts: KeyspaceOptions,
+}
+
+impl std::fmt::Debug for Keyspace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keyspace").field("id", &self.id).field("name", &self.name).finish()
+    }
+}
+
+impl Keyspace {
+    pub(crate) fn new(
+        inner: Arc<Inner>,
+        id: KeyspaceId,
+        name: &str,
+        opts: KeyspaceOptions,
+    ) -> Self {
+        Keyspace { inner, id, name: name.into(), opts }
+    }
+
+    /// The keyspace's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The keyspace's id inside its database.
+    pub fn id(&self) -> KeyspaceId {
+        self.id
+    }
+
+    /// The options the keyspace was created with.
+    pub fn options(&self) -> &KeyspaceOptions {
+        &self.opts
+    }
+
+    /// Sets `key` to `value`.
+    pub fn put(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<SeqNo> {
+        self.write_one(key.as_ref(), Kind::Put, value.as_ref())
+    }
+
+    /// Deletes `key` (a no-op if it is absent).
+    pub fn delete(&self, key: impl AsRef<[u8]>) -> Result<SeqNo> {
+        self.write_one(key.as_ref(), Kind::Delete, &[])
+    }
+
+    fn write_one(&self, key: &[u8], kind: Kind, value: &[u8]) -> Result<SeqNo> {
+        let mut batch = WriteBatch::new();
+        batch.insert(self.id, key, kind, value);
+        self.inner.write(&batch)
+    }
+
+    /// The value of `key`, if any.
+    pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>> {
+        self.inner.check_open()?;
+        get_at(&self.inner, self.id, &self.name, key.as_ref(), self.inner.visible.get())
+    }
+
+    /// Whether `key` has a value.
+    pub fn contains(&self, key: impl AsRef<[u8]>) -> Result<bool> {
+        Ok(self.get(key)?.is_some())
+    }
+
+    /// Iterates over every entry in key order (use `.rev()` for descending).
+    pub fn iter(&self) -> Iter {
+        self.range::<&[u8], _>(..)
+    }
+
+    /// Iterates over the entries whose keys fall in `range`.
+    pub fn range<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, range: R) -> Iter {
+        Iter::new(
+            self.inner.clone(),
+            self.id,
+            self.name.clone(),
+            owned_bound(range.start_bound()),
+            owned_bound(range.end_bound()),
+            self.inner.visible.get(),
+            None,
+        )
+    }
+
+    /// Iterates over the entries whose keys start with `prefix`.
+    pub fn prefix(&self, prefix: impl AsRef<[u8]>) -> Iter {
+        let (lo, hi) = prefix_bounds(prefix.as_ref());
+        Iter::new(
+            self.inner.clone(),
+            self.id,
+            self.name.clone(),
+            lo,
+            hi,
+            self.inner.visible.get(),
+            None,
+        )
+    }
+}
+
+/// A point-in-time view of the database. Reads through it never see writes
+/// made after it was taken, across flushes and compactions too: compaction
+/// keeps every version a live snapshot can see.
+pub struct Snapshot {
+    inner: Arc<Inner>,
+    seqno: SeqNo,
+}
+
+impl Snapshot {
+    pub(crate) fn new(inner: Arc<Inner>) -> Self {
+        // Registered before reading the seqno would race with a compaction
+        // that reads the list in between; registering the visible seqno
+        // under the snapshot lock keeps the two in step.
+        let seqno = inner.snapshots.register_current(|| inner.visible.get());
+        Snapshot { inner, seqno }
+    }
+
+    /// The sequence number the snapshot reads at.
+    pub fn seqno(&self) -> SeqNo {
+        self.seqno
+    }
+
+    /// The value of `key` in `keyspace` as of the snapshot.
+    pub fn get(&self, keyspace: &Keyspace, key: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>> {
+        self.inner.check_open()?;
+        get_at(&self.inner, keyspace.id, &keyspace.name, key.as_ref(), self.seqno)
+    }
+
+    /// Iterates over `keyspace` as of the snapshot.
+    pub fn range<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, keyspace: &Keyspace, range: R) -> Iter {
+        Iter::new(
+            self.inner.clone(),
+            keyspace.id,
+            keyspace.name.clone(),
+            owned_bound(range.start_bound()),
+            owned_bound(range.end_bound()),
+            self.seqno,
+            Some(self.seqno),
+        )
+    }
+
+    /// Iterates over the entries of `keyspace` whose keys start with
+    /// `prefix`, as of the snapshot.
+    pub fn prefix(&self, keyspace: &Keyspace, prefix: impl AsRef<[u8]>) -> Iter {
+        let (lo, hi) = prefix_bounds(prefix.as_ref());
+        Iter::new(
+            self.inner.clone(),
+            keyspace.id,
+            keyspace.name.clone(),
+            lo,
+            hi,
+            self.seqno,
+            Some(self.seqno),
+        )
+    }
+}
+
+impl Clone for Snapshot {
+    fn clone(&self) -> Self {
+        self.inner.snapshots.register(self.seqno);
+        Snapshot { inner: self.inner.clone(), seqno: self.seqno }
+    }
+}
+
+impl Drop for Snapshot {
+    fn drop(&mut self) {
+        self.inner.snapshots.release(self.seqno);
+    }
+}
+
+fn owned_bound<K: AsRef<[u8]>>(b: Bound<&K>) -> Bound<Vec<u8>> {
+    match b {
+        Bound::Included(k) => Bound::Included(k.as_ref().to_vec()),
+        Bound::Excluded(k) => Bound::Excluded(k.as_ref().to_vec()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+/// `[prefix, successor(prefix))`: the successor increments the last byte that
+/// is not 0xFF after dropping the 0xFF bytes after it; a prefix of only 0xFF
+/// bytes has no upper bound.
+fn prefix_bounds(prefix: &[u8]) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last != 0xFF {
+            end.push(last + 1);
+            return (Bound::Included(prefix.to_vec()), Bound::Excluded(end));
+        }
+    }
+    (Bound::Included(prefix.to_vec()), Bound::Unbounded)
+}
+
+/// The newest version of `key` visible at `snapshot`: memtables newest first,
+/// then L0, then one file per deeper level. Every version in a level is newer
+/// than any version of the same key in a deeper level, so the first hit wins;
+/// within L0 files are checked all and the newest version taken, which stays
+/// right even for files placed there by repair with overlapping seqnos.
+pub(crate) fn get_at(
+    inner: &Inner,
+    id: KeyspaceId,
+    name: &str,
+    key: &[u8],
+    snapshot: SeqNo,
+) -> Result<Option<Vec<u8>>> {
+    let sv = inner.sv.load();
+    inner.counters.gets.fetch_add(1, Ordering::Relaxed);
+    for mem in sv.memtables(id) {
+        if let Some(e) = mem.get(key, snapshot) {
+            return Ok(match e.kind {
+                Kind::Put => Some(e.value),
+                Kind::Delete => None,
+            });
+        }
+    }
+    let levels = levels_of(inner, &sv, id, name)?;
+    let mut probes = 0u64;
+    let mut found: Option<srdb_sst::Lookup> = None;
+    for t in levels.first().into_iter().flatten() {
+        if !covers(&t.meta, key) {
+            continue;
+        }
+        probes += 1;
+        if let Some(hit) = t.sst.get(key, snapshot)? {
+            if found.as_ref().is_none_or(|f| hit.seqno > f.seqno) {
+                found = Some(hit);
+            }
+        }
+    }
+    if found.is_none() {
+        for level in levels.iter().skip(1) {
+            let i = level.partition_point(|t| t.meta.largest.user_key() < key);
+            let Some(t) = level.get(i) else { continue };
+            if !covers(&t.meta, key) {
+                continue;
+            }
+            probes += 1;
+            if let Some(hit) = t.sst.get(key, snapshot)? {
+                found = Some(hit);
+                break;
+            }
+        }
+    }
+    inner.counters.sst_probes.fetch_add(probes, Ordering::Relaxed);
+    Ok(found.and_then(|f| match f.kind {
+        Kind::Put => Some(f.value),
+        Kind::Delete => None,
+    }))
+}
+
+fn covers(meta: &srdb_manifest::FileMeta, key: &[u8]) -> bool {
+    meta.smallest.user_key() <= key && key <= meta.largest.user_key()
+}
+
+pub(crate) fn levels_of<'a>(
+    inner: &Inner,
+    sv: &'a SuperVersion,
+    id: KeyspaceId,
+    name: &str,
+) -> Result<&'a crate::memgen::TableLevels> {
+    if let Some(levels) = sv.levels.get(&id) {
+        return Ok(levels);
+    }
+    if let Some(reason) = inner.unavailable.lock().get(&id) {
+        return Err(Error::KeyspaceUnavailable { name: name.into(), reason: reason.clone() });
+    }
+    Err(Error::KeyspaceDropped { name: name.into() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_bounds_cover_exactly_the_prefix() {
+        assert_eq!(
+            prefix_bounds(b"ab"),
+            (Bound::Included(b"ab".to_vec()), Bound::Excluded(b"ac".to_vec()))
+        );
+        assert_eq!(
+            prefix_bounds(b"a\xff"),
+            (Bound::Included(b"a\xff".to_vec()), Bound::Excluded(b"b".to_vec()))
+        );
+        assert_eq!(
+            prefix_bounds(b"\xff\xff"),
+            (Bound::Included(b"\xff\xff".to_vec()), Bound::Unbounded)
+        );
+        assert_eq!(prefix_bounds(b""), (Bound::Included(vec![]), Bound::Unbounded));
+    }
+}

@@ -1,0 +1,76 @@
+//! Memtable generations and the `SuperVersion` readers work from.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use srdb_manifest::{KeyspaceId, Version};
+use srdb_memtable::Memtable;
+
+use crate::tables::Table;
+
+/// The memtables of all keyspaces that receive the writes of one WAL segment.
+/// They are frozen and flushed together, so the segment can be deleted once
+/// the generation is in SST files.
+pub(crate) struct MemGen {
+    /// The WAL segment holding this generation's writes (and, for the
+    /// generation built at recovery, the writes replayed from older segments).
+    pub(crate) segment: u64,
+    pub(crate) mems: HashMap<KeyspaceId, Arc<Memtable>>,
+    /// Approximate bytes written into this generation, shared by the copies
+    /// made when a keyspace is added.
+    pub(crate) bytes: Arc<AtomicUsize>,
+}
+
+impl MemGen {
+    pub(crate) fn new(segment: u64, keyspaces: impl IntoIterator<Item = KeyspaceId>) -> Self {
+        MemGen {
+            segment,
+            mems: keyspaces.into_iter().map(|id| (id, Arc::new(Memtable::new()))).collect(),
+            bytes: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// A copy of this generation with `id` added or removed; the memtables and
+    /// the byte counter are shared.
+    pub(crate) fn with_keyspace(&self, id: KeyspaceId, present: bool) -> Self {
+        let mut mems = self.mems.clone();
+        if present {
+            mems.entry(id).or_insert_with(|| Arc::new(Memtable::new()));
+        } else {
+            mems.remove(&id);
+        }
+        MemGen { segment: self.segment, mems, bytes: self.bytes.clone() }
+    }
+
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.mems.values().all(|m| m.is_empty())
+    }
+}
+
+/// The SST files of one keyspace as readers see them: the MANIFEST's levels
+/// with each file opened.
+pub(crate) type TableLevels = Vec<Vec<Arc<Table>>>;
+
+/// Everything a read needs, swapped atomically as a whole: the active
+/// memtables, the frozen ones waiting for flush, and the current files.
+pub(crate) struct SuperVersion {
+    pub(crate) mem: Arc<MemGen>,
+    /// Frozen generations, newest first.
+    pub(crate) frozen: Vec<Arc<MemGen>>,
+    pub(crate) version: Arc<Version>,
+    /// Opened files per available keyspace. A keyspace that is in the
+    /// MANIFEST but missing here could not be opened (see `unavailable`).
+    pub(crate) levels: HashMap<KeyspaceId, TableLevels>,
+}
+
+impl SuperVersion {
+    /// Memtables of `id`, newest first.
+    pub(crate) fn memtables(&self, id: KeyspaceId) -> impl Iterator<Item = &Arc<Memtable>> {
+        std::iter::once(&self.mem).chain(self.frozen.iter()).filter_map(move |g| g.mems.get(&id))
+    }
+}

@@ -6,10 +6,18 @@
 //! Input layout: byte 0 chooses the mode, bytes 8..40 give the metadata
 //! (decoded with its checksum, or taken as raw fields and folded into range so
 //! that reads get past the first checks), bytes 40.. are the tree.
+//!
+//! Random bytes rarely pass a page checksum, so in one mode the bytes after
+//! the head are instead cut into entries, built into a real tree, and then
+//! one byte of it is damaged where bytes 1..4 say: this checks the writer
+//! against the entries it was given, and, since CRC-32 detects every
+//! single-byte error, that checksummed reads of the damaged tree fail or
+//! answer exactly.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use srdb_btree::{bytewise, BTree, BTreeError, Cursor, KeyCmp, TreeMeta, PAGE_BYTES};
+use srdb_btree::{bytewise, BTree, BTreeError, BTreeWriter, Cursor, KeyCmp, TreeMeta, PAGE_BYTES};
+use std::collections::BTreeMap;
 use std::cmp::Ordering;
 
 const HEAD_BYTES: usize = 40;
@@ -90,6 +98,65 @@ fn exercise(tree: &BTree<'_>, probes: &[&[u8]], cmp: KeyCmp, limit: usize) {
     }
 }
 
+/// Cuts `bytes` into entries: a length byte, then that many key bytes (from
+/// a small alphabet, so keys share prefixes), then a length byte and value.
+fn entries_from(bytes: &[u8]) -> BTreeMap<Vec<u8>, Vec<u8>> {
+    let mut entries = BTreeMap::new();
+    let mut rest = bytes;
+    while let Some((&key_len, tail)) = rest.split_first() {
+        let key_len = usize::from(key_len % 24).min(tail.len());
+        let (key, tail) = tail.split_at(key_len);
+        let Some((&value_len, tail)) = tail.split_first() else {
+            break;
+        };
+        // Long values make multi-level trees from short inputs.
+        let value = vec![value_len; usize::from(value_len) * 4];
+        entries.insert(key.iter().map(|b| b % 4).collect(), value);
+        rest = tail;
+    }
+    entries
+}
+
+/// Builds a tree of the entries in `bytes`, damages one byte of it where
+/// `edit` says, and reads it. Undamaged, it must verify and hold exactly the
+/// entries.
+fn built_then_damaged(edit: [u8; 3], bytes: &[u8], cmp: KeyCmp) {
+    let entries = entries_from(bytes);
+    let mut ordered: Vec<_> = entries.iter().collect();
+    ordered.sort_by(|a, b| cmp(a.0, b.0));
+    let mut writer = BTreeWriter::new(Vec::new(), cmp);
+    for (key, value) in &ordered {
+        writer.push(key, value).expect("sorted, distinct keys are accepted");
+    }
+    let (mut tree_bytes, meta) = writer.finish().expect("writing to a Vec cannot fail");
+    let limit = tree_bytes.len() / 4 + 2;
+    let tree = BTree::open(&tree_bytes, meta, cmp).expect("the writer's meta opens");
+    tree.verify().expect("the writer's tree verifies");
+    let scanned = tree.first().and_then(|c| walk(&tree, c, true, limit)).expect("the writer's tree scans");
+    assert!(scanned.iter().map(|(k, v)| (*k, *v)).eq(ordered.iter().map(|(k, v)| (&k[..], &v[..]))));
+    if tree_bytes.is_empty() {
+        return;
+    }
+    // A position scaled over the tree, then a non-zero mask.
+    let at = (usize::from(u16::from_le_bytes([edit[0], edit[1]])) * tree_bytes.len()) >> 16;
+    tree_bytes[at] ^= edit[2].max(1);
+    let probes: Vec<&[u8]> = entries.keys().take(8).map(Vec::as_slice).collect();
+    for tree in [BTree::open(&tree_bytes, meta, cmp), BTree::open_verified(&tree_bytes, meta, cmp)]
+        .into_iter()
+        .flatten()
+    {
+        exercise(&tree, &probes, cmp, limit);
+    }
+    // Read through checksums, the damaged tree answers exactly or fails.
+    let tree = BTree::open(&tree_bytes, meta, cmp).expect("the meta still opens");
+    assert!(tree.verify().is_err(), "verify accepted a damaged tree");
+    for (key, value) in &entries {
+        if let Ok(found) = tree.get(key) {
+            assert_eq!(found, Some(&value[..]), "a checksummed read gave a wrong answer");
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     if data.len() < HEAD_BYTES {
         return;
@@ -97,6 +164,10 @@ fuzz_target!(|data: &[u8]| {
     let (head, tree_bytes) = data.split_at(HEAD_BYTES);
     let mode = head[0];
     let cmp: KeyCmp = if mode & 8 == 0 { bytewise } else { reverse };
+    if mode & 0x30 == 0x30 {
+        built_then_damaged([head[1], head[2], head[3]], tree_bytes, cmp);
+        return;
+    }
     let Some(meta) = meta_from(mode, head, tree_bytes.len()) else {
         return;
     };

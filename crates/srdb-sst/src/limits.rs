@@ -52,3 +52,8 @@ pub const MAX_BLOOM_BYTES: usize = 512 * 1024 * 1024;
 /// `bits_per_key * ln 2`, at most 21 for [`MAX_BLOOM_BITS_PER_KEY`]; a file
 /// claiming more is corrupt, and the bound keeps a probe cheap.
 pub const MAX_BLOOM_PROBES: u8 = 30;
+
+/// Largest [`crate::WriterOptions::properties`], in bytes. Properties describe
+/// the file's owner (a keyspace's id, name and options), which is small; 64 KiB
+/// bounds what a damaged summary can make a reader allocate.
+pub const MAX_PROPERTIES_BYTES: usize = 64 * 1024;

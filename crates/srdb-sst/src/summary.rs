@@ -12,12 +12,15 @@
 //!     45     s  smallest internal key
 //!   45+s     4  length l of the largest internal key, u32 LE
 //!   49+s     l  largest internal key
+//! 49+s+l     4  length p of the properties, u32 LE
+//! 53+s+l     p  properties: bytes opaque to the format, set by the writer's
+//!               owner (the engine stores the file's keyspace there)
 //! ```
 //!
 //! The payload sits in a frame (see `block::frame`, always raw). The file
 //! size is not stored: it is the size of the file.
 
-use crate::limits::MAX_INTERNAL_KEY_BYTES;
+use crate::limits::{MAX_INTERNAL_KEY_BYTES, MAX_PROPERTIES_BYTES};
 
 /// What an SST file holds: returned by [`crate::SstWriter::finish`] and read
 /// back by [`crate::Sst::open`]. The engine records it in the MANIFEST.
@@ -38,14 +41,17 @@ pub struct SstSummary {
     /// The smallest and largest `_time` the writer's
     /// [`crate::TimeExtractor`] returned, if it returned any.
     pub time_range: Option<(i64, i64)>,
+    /// The writer's [`crate::WriterOptions::properties`].
+    pub properties: Vec<u8>,
 }
 
 const FIXED_BYTES: usize = 41;
 
 impl SstSummary {
     pub(crate) fn encode(&self) -> Vec<u8> {
-        let mut out =
-            Vec::with_capacity(FIXED_BYTES + 8 + self.smallest.len() + self.largest.len());
+        let mut out = Vec::with_capacity(
+            FIXED_BYTES + 12 + self.smallest.len() + self.largest.len() + self.properties.len(),
+        );
         out.extend_from_slice(&self.entries.to_le_bytes());
         out.extend_from_slice(&self.min_seqno.to_le_bytes());
         out.extend_from_slice(&self.max_seqno.to_le_bytes());
@@ -61,6 +67,9 @@ impl SstSummary {
             out.extend_from_slice(&len.to_le_bytes());
             out.extend_from_slice(key);
         }
+        let len = u32::try_from(self.properties.len()).expect("properties are bounded");
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&self.properties);
         out
     }
 
@@ -86,6 +95,13 @@ impl SstSummary {
             *key = rest.get(4..4 + len).ok_or(SHORT)?.to_vec();
             rest = &rest[4 + len..];
         }
+        let len_bytes: [u8; 4] = rest.get(..4).ok_or(SHORT)?.try_into().expect("four bytes");
+        let len = u32::from_le_bytes(len_bytes) as usize;
+        if len > MAX_PROPERTIES_BYTES {
+            return Err("the summary's properties are longer than the limit");
+        }
+        let properties = rest.get(4..4 + len).ok_or(SHORT)?.to_vec();
+        rest = &rest[4 + len..];
         if !rest.is_empty() {
             return Err("the summary block has bytes after its last field");
         }
@@ -98,6 +114,7 @@ impl SstSummary {
             min_seqno: u64_at(8),
             max_seqno: u64_at(16),
             time_range,
+            properties,
         };
         summary.check()?;
         Ok(summary)
@@ -137,7 +154,9 @@ mod tests {
 
     #[test]
     fn round_trips_with_and_without_time_range() {
-        for time_range in [None, Some((-5, 1_700_000_000_000_000_000))] {
+        for (time_range, properties) in
+            [(None, vec![]), (Some((-5, 1_700_000_000_000_000_000)), b"keyspace 7".to_vec())]
+        {
             let summary = SstSummary {
                 size_bytes: 777,
                 entries: 12,
@@ -146,6 +165,7 @@ mod tests {
                 min_seqno: 2,
                 max_seqno: 9,
                 time_range,
+                properties,
             };
             let bytes = summary.encode();
             assert_eq!(SstSummary::decode(&bytes, 777), Ok(summary.clone()));

@@ -21,7 +21,8 @@ use crate::footer::Footer;
 use crate::header;
 use crate::index::{compare_ikeys, BlockHandle};
 use crate::limits::{
-    MAX_BLOCK_TARGET_BYTES, MAX_BLOOM_BITS_PER_KEY, MAX_RESTART_INTERVAL, MAX_VALUE_BYTES,
+    MAX_BLOCK_TARGET_BYTES, MAX_BLOOM_BITS_PER_KEY, MAX_PROPERTIES_BYTES, MAX_RESTART_INTERVAL,
+    MAX_VALUE_BYTES,
 };
 use crate::summary::SstSummary;
 
@@ -46,6 +47,11 @@ pub struct WriterOptions {
     pub bloom_bits_per_key: u32,
     /// Records the `_time` range of the file's rows. Default `None`.
     pub time_extractor: Option<TimeExtractor>,
+    /// Bytes the file carries for its owner, opaque to the SST format (the
+    /// engine records which keyspace the file belongs to, so that a lost
+    /// MANIFEST can be rebuilt from the files). Default empty. At most
+    /// [`MAX_PROPERTIES_BYTES`].
+    pub properties: Vec<u8>,
 }
 
 impl Default for WriterOptions {
@@ -56,6 +62,7 @@ impl Default for WriterOptions {
             compression: Compression::Snappy,
             bloom_bits_per_key: 10,
             time_extractor: None,
+            properties: Vec::new(),
         }
     }
 }
@@ -76,6 +83,11 @@ impl WriterOptions {
             format!(
                 "bloom_bits_per_key is {}, but must be at most {MAX_BLOOM_BITS_PER_KEY}",
                 self.bloom_bits_per_key
+            )
+        } else if self.properties.len() > MAX_PROPERTIES_BYTES {
+            format!(
+                "properties are {} bytes, but must be at most {MAX_PROPERTIES_BYTES}",
+                self.properties.len()
             )
         } else {
             return Ok(());
@@ -264,6 +276,7 @@ impl SstWriter {
             min_seqno: self.min_seqno,
             max_seqno: self.max_seqno,
             time_range: self.time_range,
+            properties: std::mem::take(&mut self.opts.properties),
         };
         let summary_len = self.write_framed(&summary.encode(), Compression::None)?;
 

@@ -32,15 +32,23 @@ fn model() -> impl Strategy<Value = Model> {
 }
 
 fn options() -> impl Strategy<Value = WriterOptions> {
-    (32usize..600, 1usize..6, any::<bool>(), prop_oneof![Just(0u32), Just(10u32)]).prop_map(
-        |(block_bytes, restart_interval, snappy, bloom_bits_per_key)| WriterOptions {
-            block_bytes,
-            restart_interval,
-            compression: if snappy { Compression::Snappy } else { Compression::None },
-            bloom_bits_per_key,
-            time_extractor: None,
-        },
+    (
+        32usize..600,
+        1usize..6,
+        any::<bool>(),
+        prop_oneof![Just(0u32), Just(10u32)],
+        proptest::collection::vec(any::<u8>(), 0..40),
     )
+        .prop_map(|(block_bytes, restart_interval, snappy, bloom_bits_per_key, properties)| {
+            WriterOptions {
+                block_bytes,
+                restart_interval,
+                compression: if snappy { Compression::Snappy } else { Compression::None },
+                bloom_bits_per_key,
+                time_extractor: None,
+                properties,
+            }
+        })
 }
 
 /// A seek target: a user key at a seqno with any kind byte a caller uses.
@@ -73,6 +81,7 @@ proptest! {
         use_cache in any::<bool>(),
     ) {
         let dir = tempfile::tempdir().unwrap();
+        let properties = opts.properties.clone();
         let (path, summary) = write_model(dir.path(), "1.sst", &model, opts);
         let entries = model_entries(&model);
         prop_assert_eq!(summary.entries, entries.len() as u64);
@@ -83,6 +92,7 @@ proptest! {
         let cache = use_cache.then(|| BlockCache::new(1 << 20));
         let sst = Sst::open(&path, 1, cache).unwrap();
         prop_assert_eq!(sst.summary(), &summary);
+        prop_assert_eq!(&summary.properties, &properties);
         prop_assert_eq!(sst.verify().unwrap().entries, entries.len() as u64);
 
         for (user_key, snapshot) in &gets {

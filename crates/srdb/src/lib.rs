@@ -24,11 +24,19 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod database;
 mod kv;
+mod table;
 
 pub use kv::{Kv, KvBatch, KvSnapshot, KV_KEYSPACE};
+pub use database::Database;
 pub use srdb_engine::{
     CompactionOptions, Compression, Engine, Error, Iter, Keyspace, KeyspaceOptions, KeyspaceStats,
     LevelStats, Options, Result, SeqNo, Snapshot, Stats, SyncPolicy, TimeSource, WriteBatch,
     MAX_BATCH_BYTES, MAX_KEY_BYTES, MAX_VALUE_BYTES,
+};
+pub use srdb_schema::{Decimal, Field, FieldType, Row, Schema, SchemaError, Value};
+pub use table::{
+    BackfillProgress, DbError, DbResult, IndexInfo, IndexState, RowIter, Table, TableOptions,
+    TableStats, BACKFILL_BATCH_ROWS, CATALOG_KEYSPACE, MAX_TABLE_NAME_BYTES, RETENTION_BATCH_ROWS,
 };

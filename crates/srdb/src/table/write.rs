@@ -1,0 +1,258 @@
+//! Inserts, deletes and retention.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::atomic::Ordering;
+
+use serde::Serialize;
+use srdb_engine::WriteBatch;
+use srdb_schema::{decode_field, decode_time, encode_row, Row, UnknownFields, ValidatedRow, Value};
+
+use crate::table::limits::RETENTION_BATCH_ROWS;
+use crate::table::read::{seq_key, seq_of, SEQ_BYTES};
+use crate::table::{cat, now_ns, time_of, DbError, DbResult, Table, TableState};
+
+/// A row checked and encoded, waiting for its `_seq`.
+struct Prepared {
+    row: ValidatedRow,
+    time_ns: i64,
+}
+
+impl Table {
+    /// Inserts a row and returns its `_seq`.
+    ///
+    /// The row names fields of the schema (see `Schema::validate`: unknown
+    /// fields, wrong types, NULL in a non-nullable field and missing fields
+    /// are errors naming the field). `_seq` is assigned; `_time` is the
+    /// insert time, or the row's own `_time` if the table was created with
+    /// [`crate::TableOptions::caller_time`].
+    pub fn insert(&self, row: Row) -> DbResult<u64> {
+        Ok(self.insert_batch([row])?.start)
+    }
+
+    /// Inserts rows atomically: all of them or, on any error, none. Returns
+    /// their `_seq`s, consecutive and in the order given.
+    pub fn insert_batch(&self, rows: impl IntoIterator<Item = Row>) -> DbResult<Range<u64>> {
+        let shared = &self.shared;
+        let state = shared.read_state()?;
+        let rows = rows.into_iter();
+        let mut prepared = Vec::with_capacity(rows.size_hint().0);
+        for row in rows {
+            prepared.push(self.prepare(&state, row)?);
+        }
+        if prepared.is_empty() {
+            let next = shared.next_seq.load(Ordering::Acquire);
+            return Ok(next..next);
+        }
+        // Unique values are checked and written under one hold of the write
+        // lock, so two inserts cannot both find a value absent.
+        let _unique = state.has_unique().then(|| shared.write_lock.lock());
+        let count = prepared.len() as u64;
+        let first = shared.next_seq.fetch_add(count, Ordering::AcqRel);
+        let seqs = first..first.checked_add(count).ok_or_else(|| {
+            DbError::corrupt(&shared.name, "the table has used up the range of `_seq`")
+        })?;
+        if state.has_unique() {
+            self.check_unique(&state, &prepared, first)?;
+        }
+        let mut batch = WriteBatch::new();
+        for (seq, row) in seqs.clone().zip(&prepared) {
+            batch.put(&state.rows, seq_key(seq), encode_row(&state.schema, row.time_ns, &row.row));
+            for index in &state.indexes {
+                let value = &row.row.values()[index.field_index];
+                let key = srdb_index::encode_field_value(value, index.ty, &index.field, seq)
+                    .map_err(|source| DbError::Index { table: shared.name.clone(), source })?;
+                batch.put(&index.ks, key, []);
+            }
+        }
+        shared.db.engine.write(&batch)?;
+        shared.count_rows(count, 0);
+        Ok(seqs)
+    }
+
+    /// Inserts any serde struct or map as a row (see `srdb_schema::to_row`).
+    pub fn insert_struct<T: Serialize + ?Sized>(&self, value: &T) -> DbResult<u64> {
+        self.insert(self.to_row(value)?)
+    }
+
+    /// Inserts serde structs or maps atomically, like [`Table::insert_batch`].
+    pub fn insert_structs<T: Serialize>(&self, values: &[T]) -> DbResult<Range<u64>> {
+        let rows = values.iter().map(|v| self.to_row(v)).collect::<DbResult<Vec<_>>>()?;
+        self.insert_batch(rows)
+    }
+
+    fn to_row<T: Serialize + ?Sized>(&self, value: &T) -> DbResult<Row> {
+        srdb_schema::to_row(value)
+            .map_err(|source| DbError::Serde { table: self.shared.name.clone(), source })
+    }
+
+    /// Takes `_seq` and `_time` out of a row and validates the rest.
+    fn prepare(&self, state: &TableState, mut row: Row) -> DbResult<Prepared> {
+        let name = &self.shared.name;
+        let reserved = |field: &str, reason| DbError::ReservedField {
+            table: name.clone(),
+            field: field.to_owned(),
+            reason,
+        };
+        match row.remove("_seq") {
+            None | Some(Value::Null) => {}
+            Some(_) => return Err(reserved("_seq", "every row gets its `_seq` from the table")),
+        }
+        let time_ns = match row.remove("_time") {
+            None | Some(Value::Null) => now_ns(),
+            Some(t) if state.doc.caller_time => time_of(name, &t)?,
+            Some(_) => {
+                return Err(reserved(
+                    "_time",
+                    "the table sets `_time` at insert (create it with `TableOptions::caller_time` to accept it from rows)",
+                ))
+            }
+        };
+        let row = state
+            .schema
+            .validate_with(row, UnknownFields::Reject)
+            .map_err(|e| DbError::schema(name, e))?;
+        Ok(Prepared { row, time_ns })
+    }
+
+    /// Refuses rows whose unique values another row, stored or earlier in
+    /// the batch, already holds. NULL is never a duplicate. The caller holds
+    /// the write lock.
+    fn check_unique(&self, state: &TableState, rows: &[Prepared], first: u64) -> DbResult<()> {
+        let mut seen: HashMap<(usize, Vec<u8>), u64> = HashMap::new();
+        for (n, row) in rows.iter().enumerate() {
+            for (i, index) in state.indexes.iter().enumerate().filter(|(_, x)| x.unique) {
+                let value = &row.row.values()[index.field_index];
+                if value.is_null() {
+                    continue;
+                }
+                let mut prefix = Vec::new();
+                srdb_index::encode_value(value, &mut prefix);
+                let violation = |existing_seq| DbError::UniqueViolation {
+                    table: self.shared.name.clone(),
+                    field: index.field.clone(),
+                    value: value.to_string(),
+                    existing_seq,
+                };
+                if let Some(entry) = index.ks.prefix(&prefix).next() {
+                    let (key, _) = entry?;
+                    return Err(violation(index_entry_seq(&self.shared.name, &key)?));
+                }
+                if let Some(&earlier) = seen.get(&(i, prefix.clone())) {
+                    return Err(violation(earlier));
+                }
+                seen.insert((i, prefix), first + n as u64);
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes the row with this `_seq` and its index entries; returns
+    /// whether it existed. Its `_seq` is never given to another row.
+    pub fn delete(&self, seq: u64) -> DbResult<bool> {
+        let shared = &self.shared;
+        let state = shared.read_state()?;
+        let _write = shared.write_lock.lock();
+        let Some(bytes) = state.rows.get(seq_key(seq))? else {
+            return Ok(false);
+        };
+        let mut batch = WriteBatch::new();
+        self.delete_into(&state, &mut batch, seq, &bytes)?;
+        self.put_hwm(&mut batch);
+        shared.db.engine.write(&batch)?;
+        shared.count_rows(0, 1);
+        Ok(true)
+    }
+
+    /// Adds the deletion of a stored row and of its index entries to `batch`.
+    fn delete_into(
+        &self,
+        state: &TableState,
+        batch: &mut WriteBatch,
+        seq: u64,
+        bytes: &[u8],
+    ) -> DbResult<()> {
+        batch.delete(&state.rows, seq_key(seq));
+        for index in &state.indexes {
+            let value =
+                decode_field(bytes, &state.schema, index.field_index).map_err(|source| {
+                    DbError::CorruptRow { table: self.shared.name.clone(), seq, source }
+                })?;
+            batch.delete(&index.ks, srdb_index::index_key(&value, seq));
+        }
+        Ok(())
+    }
+
+    /// Adds the current `_seq` high-water mark to a batch that deletes rows.
+    /// The caller holds the write lock, so marks reach the WAL in increasing
+    /// order and the last one is the largest.
+    fn put_hwm(&self, batch: &mut WriteBatch) {
+        let hwm = self.shared.next_seq.load(Ordering::Acquire) - 1;
+        cat::put_hwm(batch, &self.shared.db.catalog, self.shared.id, hwm);
+    }
+
+    /// Deletes every row whose `_time` is before `time_ns` (a time-series
+    /// retention), with its index entries, in batches of
+    /// [`RETENTION_BATCH_ROWS`]. Returns the number of rows deleted.
+    ///
+    /// Each batch is atomic; the whole call is not: rows inserted meanwhile
+    /// with an old `_time` may or may not be deleted. `_time` is read from
+    /// the first 8 bytes of each row, without decoding the rest.
+    pub fn delete_older_than(&self, time_ns: i64) -> DbResult<u64> {
+        let shared = &self.shared;
+        let mut deleted = 0u64;
+        let mut from = 0u64;
+        loop {
+            let state = shared.read_state()?;
+            let _write = shared.write_lock.lock();
+            let mut batch = WriteBatch::new();
+            let mut in_batch = 0u64;
+            let mut examined = 0usize;
+            let mut it = state.rows.range(seq_key(from)..);
+            let mut finished = true;
+            while let Some((key, value)) = it.next_ref()? {
+                let seq = seq_of(&shared.name, key)?;
+                let row_time = decode_time(value).map_err(|source| DbError::CorruptRow {
+                    table: shared.name.clone(),
+                    seq,
+                    source,
+                })?;
+                if row_time < time_ns {
+                    self.delete_into(&state, &mut batch, seq, value)?;
+                    in_batch += 1;
+                }
+                examined += 1;
+                if examined >= RETENTION_BATCH_ROWS || in_batch as usize >= RETENTION_BATCH_ROWS {
+                    match seq.checked_add(1) {
+                        Some(next) => {
+                            from = next;
+                            finished = false;
+                        }
+                        None => finished = true,
+                    }
+                    break;
+                }
+            }
+            if in_batch > 0 {
+                self.put_hwm(&mut batch);
+                shared.db.engine.write(&batch)?;
+                shared.count_rows(0, in_batch);
+                deleted += in_batch;
+            }
+            if finished {
+                return Ok(deleted);
+            }
+        }
+    }
+}
+
+/// The `_seq` at the end of an index key.
+pub(crate) fn index_entry_seq(table: &str, key: &[u8]) -> DbResult<u64> {
+    let tail = key.len().checked_sub(SEQ_BYTES).map(|at| &key[at..]).ok_or_else(|| {
+        DbError::corrupt(
+            table,
+            format!("an index key has {} bytes, fewer than the 8 of `_seq`", key.len()),
+        )
+    })?;
+    seq_of(table, tail)
+}

@@ -113,7 +113,7 @@ fn run_task(inner: &Inner, id: KeyspaceId, task: &CompactionTask) -> Result<()> 
         }
         inner.counters.trivial_moves.fetch_add(1, Ordering::Relaxed);
     } else {
-        let opts = crate::flush::keyspace_options_of(&sv, id, &inner.dir)?;
+        let (name, opts) = crate::flush::keyspace_options_of(&sv, id, &inner.dir)?;
         let by_number: HashMap<u64, Arc<Table>> =
             levels.iter().flatten().map(|t| (t.meta.number, t.clone())).collect();
         let opener: FileOpener = Arc::new(move |meta: &FileMeta| -> std::result::Result<
@@ -123,13 +123,15 @@ fn run_task(inner: &Inner, id: KeyspaceId, task: &CompactionTask) -> Result<()> 
             let table = by_number.get(&meta.number).ok_or_else(|| -> BoxError {
                 format!("compaction input {} is not open", meta.number).into()
             })?;
-            Ok(Box::new(table.sst.iter()))
+            // Compaction reads each block once: it must not evict the blocks
+            // that readers use.
+            Ok(Box::new(table.sst.iter_no_fill()))
         });
         let outcome = run_compaction(
             task,
             &opener,
             &inner.snapshots.seqnos(),
-            &opts.writer_options(),
+            &opts.writer_options(id, &name),
             inner.opts.compaction.target_file_bytes,
             &inner.dir,
             &mut || inner.next_file_number(),

@@ -129,11 +129,15 @@ impl Error {
     pub fn is_corruption(&self) -> bool {
         match self {
             Error::Corruption { .. } => true,
-            Error::Sst(srdb_sst::SstError::Corruption { .. }) => true,
-            Error::Wal(srdb_wal::WalError::Corruption { .. }) => true,
-            Error::Iter(e) => e
-                .downcast_ref::<srdb_sst::SstError>()
-                .is_some_and(|e| matches!(e, srdb_sst::SstError::Corruption { .. })),
+            Error::Sst(e) => e.is_corruption(),
+            Error::Wal(e) => e.is_corruption(),
+            Error::Manifest(e) => e.is_corruption(),
+            Error::Compaction(srdb_compaction::CompactionError::Sst { source, .. }) => {
+                source.is_corruption()
+            }
+            Error::Compaction(srdb_compaction::CompactionError::Source(e)) | Error::Iter(e) => {
+                e.downcast_ref::<srdb_sst::SstError>().is_some_and(|e| e.is_corruption())
+            }
             _ => false,
         }
     }

@@ -53,15 +53,18 @@ fn flush_generation(inner: &Inner, gen: &Arc<MemGen>) -> Result<()> {
                 continue;
             }
             let sv = inner.sv.load();
-            let Ok(ks) = keyspace_options_of(&sv, id, &inner.dir) else {
+            let Ok((name, ks)) = keyspace_options_of(&sv, id, &inner.dir) else {
                 continue; // dropped since: its data goes with it
             };
             let mut source = VersionFilter::new(mem.iter(), snapshots.clone(), false);
             source.seek_to_first()?;
-            let files =
-                write_ssts(&mut source, &inner.dir, &ks.writer_options(), u64::MAX, &mut || {
-                    inner.next_file_number()
-                })?;
+            let files = write_ssts(
+                &mut source,
+                &inner.dir,
+                &ks.writer_options(id, &name),
+                u64::MAX,
+                &mut || inner.next_file_number(),
+            )?;
             outputs.extend(files.into_iter().map(|f| (id, f)));
         }
         Ok(())
@@ -95,21 +98,22 @@ fn flush_generation(inner: &Inner, gen: &Arc<MemGen>) -> Result<()> {
     Ok(())
 }
 
-/// The options of keyspace `id` as the MANIFEST stores them.
+/// The name and options of keyspace `id` as the MANIFEST stores them.
 pub(crate) fn keyspace_options_of(
     sv: &SuperVersion,
     id: u32,
     dir: &std::path::Path,
-) -> Result<crate::KeyspaceOptions> {
+) -> Result<(String, crate::KeyspaceOptions)> {
     let ks = sv
         .version
         .keyspaces()
         .find(|k| k.id == id)
         .ok_or_else(|| Error::KeyspaceDropped { name: format!("#{id}") })?;
-    crate::KeyspaceOptions::decode(&ks.options).map_err(|reason| Error::Corruption {
+    let opts = crate::KeyspaceOptions::decode(&ks.options).map_err(|reason| Error::Corruption {
         file: dir.join("MANIFEST"),
         reason: format!("options of keyspace #{id}: {reason}"),
-    })
+    })?;
+    Ok((ks.name.clone(), opts))
 }
 
 pub(crate) fn remove_files(inner: &Inner, numbers: impl Iterator<Item = u64>) {

@@ -3,7 +3,7 @@
 //! Owns: a database directory and its lock; keyspaces (column families)
 //! sharing one WAL and one MANIFEST; atomic write batches across keyspaces;
 //! point-in-time snapshots; flush of frozen memtables and leveled compaction
-//! on background threads; recovery; repair of a lost MANIFEST.
+//! on background threads; recovery; [`repair`] of a lost or damaged MANIFEST.
 //!
 //! It is not: a typed table store (that is `srdb-schema` and the `srdb`
 //! facade) or a server.
@@ -39,7 +39,9 @@ mod keyspace;
 mod limits;
 mod memgen;
 mod options;
+mod properties;
 mod recovery;
+mod repair;
 mod seqno;
 mod stats;
 mod tables;
@@ -54,6 +56,7 @@ pub use options::{
     CompactionOptions, Compression, KeyspaceOptions, Options, SyncPolicy, TimeSource,
 };
 pub use recovery::{LOCK_FILE, WAL_DIR};
+pub use repair::{repair, RepairReport, LOST_DIR};
 pub use srdb_key::{SeqNo, MAX_KEY_BYTES};
 pub use stats::{KeyspaceStats, LevelStats, Stats};
 

@@ -159,8 +159,10 @@ impl KeyspaceOptions {
         })
     }
 
-    pub(crate) fn writer_options(&self) -> srdb_sst::WriterOptions {
+    /// How SST files of keyspace `id` called `name` are written.
+    pub(crate) fn writer_options(&self, id: u32, name: &str) -> srdb_sst::WriterOptions {
         srdb_sst::WriterOptions {
+            properties: crate::properties::encode(id, name, self),
             block_bytes: self.block_bytes as usize,
             compression: self.compression,
             bloom_bits_per_key: self.bloom_bits_per_key,

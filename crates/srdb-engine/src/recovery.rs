@@ -110,7 +110,7 @@ pub(crate) fn open(dir: &Path, opts: crate::Options) -> Result<Inner> {
     })
 }
 
-fn lock(dir: &Path) -> Result<File> {
+pub(crate) fn lock(dir: &Path) -> Result<File> {
     let path = dir.join(LOCK_FILE);
     let file = File::options()
         .create(true)

@@ -101,19 +101,43 @@ impl WriteBatch {
         self.entries.iter().map(|((ks, k), (kind, v))| (*ks, k.as_slice(), *kind, v.as_slice()))
     }
 
+    /// The payload of a batch of one entry, built without a `WriteBatch`:
+    /// single puts and deletes are the hot path.
+    pub(crate) fn encode_single(
+        keyspace: u32,
+        key: &[u8],
+        kind: Kind,
+        value: &[u8],
+    ) -> Result<Vec<u8>> {
+        if key.len() > MAX_KEY_BYTES {
+            return Err(Error::KeyTooLarge { bytes: key.len(), max: MAX_KEY_BYTES });
+        }
+        if value.len() > MAX_VALUE_BYTES {
+            return Err(Error::ValueTooLarge { bytes: value.len(), max: MAX_VALUE_BYTES });
+        }
+        let mut out = Vec::with_capacity(4 + ENTRY_OVERHEAD_BYTES + key.len() + value.len());
+        out.extend_from_slice(&1u32.to_le_bytes());
+        encode_entry(&mut out, keyspace, key, kind, value);
+        Ok(out)
+    }
+
     pub(crate) fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.encoded_bytes());
         out.extend_from_slice(&(self.entries.len() as u32).to_le_bytes());
         for (ks, key, kind, value) in self.entries() {
-            out.extend_from_slice(&ks.to_le_bytes());
-            out.push(kind as u8);
-            out.extend_from_slice(&(key.len() as u32).to_le_bytes());
-            out.extend_from_slice(key);
-            out.extend_from_slice(&(value.len() as u32).to_le_bytes());
-            out.extend_from_slice(value);
+            encode_entry(&mut out, ks, key, kind, value);
         }
         out
     }
+}
+
+fn encode_entry(out: &mut Vec<u8>, keyspace: u32, key: &[u8], kind: Kind, value: &[u8]) {
+    out.extend_from_slice(&keyspace.to_le_bytes());
+    out.push(kind as u8);
+    out.extend_from_slice(&(key.len() as u32).to_le_bytes());
+    out.extend_from_slice(key);
+    out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+    out.extend_from_slice(value);
 }
 
 /// One entry decoded from a WAL payload, borrowing the payload.
@@ -192,6 +216,11 @@ mod tests {
         let enc = b.encode();
         assert_eq!(enc.len(), b.encoded_bytes());
         let dec = decode(&enc).unwrap();
+        let single = WriteBatch::encode_single(3, b"key", Kind::Put, b"val").unwrap();
+        assert_eq!(
+            decode(&single).unwrap(),
+            vec![DecodedEntry { keyspace: 3, kind: Kind::Put, key: b"key", value: b"val" }]
+        );
         assert_eq!(
             dec,
             vec![

@@ -137,7 +137,6 @@ fn run_task(inner: &Inner, id: KeyspaceId, task: &CompactionTask) -> Result<()> 
             &mut || inner.next_file_number(),
         )?;
         let written = (|| -> Result<()> {
-            crate::fsync_dir(&inner.dir)?;
             for meta in &outcome.outputs {
                 let meta = Arc::new(meta.clone());
                 new_tables.push(Table::open(&inner.dir, meta.clone(), &inner.cache)?);

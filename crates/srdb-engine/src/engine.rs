@@ -97,6 +97,8 @@ pub(crate) struct Inner {
     pub(crate) unavailable: Mutex<HashMap<KeyspaceId, String>>,
     pub(crate) bg: Background,
     pub(crate) closed: AtomicBool,
+    /// Set with `bg.state.error`, read without a lock on the write path.
+    pub(crate) failed: AtomicBool,
     pub(crate) counters: Counters,
 }
 
@@ -275,8 +277,9 @@ impl Inner {
 
     fn check_writable(&self) -> Result<()> {
         self.check_open()?;
-        if let Some(reason) = &self.bg.state.lock().error {
-            return Err(Error::ReadOnly { reason: reason.clone() });
+        if self.failed.load(Ordering::Acquire) {
+            let reason = self.bg.state.lock().error.clone().unwrap_or_default();
+            return Err(Error::ReadOnly { reason });
         }
         Ok(())
     }
@@ -287,6 +290,7 @@ impl Inner {
         if st.error.is_none() {
             st.error = Some(reason);
         }
+        self.failed.store(true, Ordering::Release);
         self.bg.done.notify_all();
         self.bg.work.notify_all();
         drop(st);
@@ -404,17 +408,19 @@ impl Inner {
         let gate = self.write_gate.read();
         self.check_writable()?;
         let sv = self.sv.load();
-        let mut keyspaces = entries.clone().map(|e| e.0).collect::<Vec<_>>();
-        keyspaces.dedup();
-        for id in &keyspaces {
-            if !sv.mem.mems.contains_key(id) {
+        // Entries come grouped by keyspace: check each keyspace once.
+        let mut last_checked = None;
+        for (id, ..) in entries.clone() {
+            if last_checked == Some(id) {
+                continue;
+            }
+            last_checked = Some(id);
+            if !sv.mem.mems.contains_key(&id) {
                 return Err(Error::KeyspaceDropped { name: format!("#{id}") });
             }
-            if let Some(reason) = self.unavailable.lock().get(id) {
-                return Err(Error::KeyspaceUnavailable {
-                    name: format!("#{id}"),
-                    reason: reason.clone(),
-                });
+            if !sv.levels.contains_key(&id) {
+                let reason = self.unavailable.lock().get(&id).cloned().unwrap_or_default();
+                return Err(Error::KeyspaceUnavailable { name: format!("#{id}"), reason });
             }
         }
         let seqno = match self.wal.append(payload) {

@@ -73,7 +73,7 @@ fn flush_generation(inner: &Inner, gen: &Arc<MemGen>) -> Result<()> {
         remove_files(inner, outputs.iter().map(|(_, f)| f.number));
         return Err(e);
     }
-    crate::fsync_dir(&inner.dir)?;
+    // `write_ssts` fsynced the files and the directory.
 
     let bytes: u64 = outputs.iter().map(|(_, f)| f.size_bytes).sum();
     let mut m = inner.manifest.lock();

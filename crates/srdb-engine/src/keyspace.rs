@@ -66,9 +66,8 @@ impl Keyspace {
     }
 
     fn write_one(&self, key: &[u8], kind: Kind, value: &[u8]) -> Result<SeqNo> {
-        let mut batch = WriteBatch::new();
-        batch.insert(self.id, key, kind, value);
-        self.inner.write(&batch)
+        let payload = WriteBatch::encode_single(self.id, key, kind, value)?;
+        self.inner.commit(&payload, std::iter::once((self.id, key, kind, value)))
     }
 
     /// The value of `key`, if any.

@@ -106,6 +106,7 @@ pub(crate) fn open(dir: &Path, opts: crate::Options) -> Result<Inner> {
             done: Condvar::new(),
         },
         closed: AtomicBool::new(false),
+        failed: AtomicBool::new(false),
         counters: Counters::default(),
     })
 }

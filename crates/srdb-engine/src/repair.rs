@@ -151,7 +151,6 @@ pub fn repair(dir: &Path) -> Result<RepairReport> {
         report.files_kept += files.len();
         ks.files.extend(files);
     }
-    crate::fsync_dir(dir)?;
 
     let mut edit = VersionEdit::default();
     for (&id, ks) in &keyspaces {

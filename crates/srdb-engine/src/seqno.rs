@@ -45,6 +45,13 @@ impl VisibleSeqno {
     /// its own write as soon as `write` returns.
     pub(crate) fn finish_and_wait(&self, seqno: SeqNo) {
         let mut state = self.state.lock();
+        if seqno == self.visible.load(Ordering::Acquire) + 1 && state.done.is_empty() {
+            // The common case, and the only one with a single writer: no
+            // gap to track.
+            self.visible.store(seqno, Ordering::Release);
+            self.advanced.notify_all();
+            return;
+        }
         state.done.insert(seqno);
         self.advance(&mut state);
         while self.visible.load(Ordering::Acquire) < seqno && !self.poisoned.load(Ordering::Acquire)

@@ -37,6 +37,7 @@ pub use srdb_engine::{
 };
 pub use srdb_schema::{Decimal, Field, FieldType, Row, Schema, SchemaError, Value};
 pub use table::{
-    BackfillProgress, DbError, DbResult, IndexInfo, IndexState, RowIter, Table, TableOptions,
-    TableStats, BACKFILL_BATCH_ROWS, CATALOG_KEYSPACE, MAX_TABLE_NAME_BYTES, RETENTION_BATCH_ROWS,
+    BackfillProgress, CheckReport, DbError, DbResult, IndexInfo, IndexState, RowIter, Table,
+    TableOptions, TableStats, BACKFILL_BATCH_ROWS, CATALOG_KEYSPACE, MAX_CHECK_PROBLEMS,
+    MAX_TABLE_NAME_BYTES, RETENTION_BATCH_ROWS,
 };

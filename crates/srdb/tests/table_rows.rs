@@ -218,7 +218,7 @@ fn seq_is_never_reused_after_deleting_the_highest_rows_and_reopening() {
     let opts = srdb::Options { sync: srdb::SyncPolicy::Always, ..srdb::Options::default() };
     let schema = Schema::builder().field("v", FieldType::Int).build().unwrap();
     let mut highest = 0;
-    for round in 0..4 {
+    for round in 0..4u32 {
         let db = Database::open_with(dir.path(), opts.clone()).unwrap();
         let t = match db.table("t") {
             Ok(t) => t,
@@ -232,12 +232,12 @@ fn seq_is_never_reused_after_deleting_the_highest_rows_and_reopening() {
             assert!(t.delete(seq).unwrap());
         }
         assert!(!t.delete(seqs.end - 1).unwrap());
-        if round % 2 == 0 {
+        if round.is_multiple_of(2) {
             db.flush().unwrap();
         }
         drop(t);
         // Odd rounds end without close: the WAL is replayed at open.
-        if round % 2 == 0 {
+        if round.is_multiple_of(2) {
             db.close().unwrap();
         }
     }

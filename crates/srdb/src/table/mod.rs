@@ -26,6 +26,7 @@
 //!   deleted and the database crashed.
 
 pub(crate) mod catalog;
+mod check;
 mod error;
 mod index;
 mod limits;
@@ -41,6 +42,7 @@ use srdb_schema::{FieldType, Row, Schema, Value};
 
 pub use catalog::CATALOG_KEYSPACE;
 pub(crate) use catalog::{IndexDoc, TableDoc};
+pub use check::{CheckReport, MAX_CHECK_PROBLEMS};
 pub use error::{DbError, DbResult};
 pub use index::{BackfillProgress, IndexInfo, IndexState};
 pub use limits::{BACKFILL_BATCH_ROWS, MAX_TABLE_NAME_BYTES, RETENTION_BATCH_ROWS};

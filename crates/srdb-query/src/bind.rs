@@ -160,7 +160,13 @@ pub(crate) fn convert_literal(
         (_, Value::Null) => Ok(Value::Null),
         (FieldType::Bytes, Value::String(s)) => Ok(Value::Bytes(s.into_bytes())),
         (FieldType::Float32 | FieldType::Float64, Value::Decimal(d)) => {
-            Value::from_json(&serde_json::Value::String(d.to_string()), ty, field)
+            let mut text = d.to_string();
+            // A decimal keeps the sign of zero but does not print it; the
+            // float must keep it: `-0.0` is not `0.0`.
+            if d.is_sign_negative() && !text.starts_with('-') {
+                text.insert(0, '-');
+            }
+            Value::from_json(&serde_json::Value::String(text), ty, field)
         }
         (FieldType::Decimal, Value::Float64(f)) if f.is_finite() => {
             Value::from_json(&serde_json::Value::String(f.to_string()), ty, field)

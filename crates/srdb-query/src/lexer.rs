@@ -149,7 +149,13 @@ fn number(text: &str, start: usize) -> Result<(Value, usize), ParseError> {
             Decimal::from_str_exact(source).ok()
         };
         match exact {
-            Some(d) => Value::Decimal(d),
+            Some(mut d) => {
+                // Keep the sign of `-0.0`, which a float field distinguishes.
+                if source.starts_with('-') && d.is_zero() {
+                    d.set_sign_negative(true);
+                }
+                Value::Decimal(d)
+            }
             None => match source.parse::<f64>() {
                 Ok(f) if f.is_finite() => Value::Float64(f),
                 _ => {

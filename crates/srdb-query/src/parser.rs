@@ -190,10 +190,14 @@ impl Parser {
         }
     }
 
-    fn enter(&mut self) -> Result<(), ParseError> {
+    /// Enters one level of nesting opened by the token at `at`.
+    fn enter(&mut self, at: usize) -> Result<(), ParseError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return self.error(format!("the expression nests deeper than {MAX_DEPTH} levels"));
+            return Err(ParseError::new(
+                at,
+                format!("the expression nests deeper than {MAX_DEPTH} levels"),
+            ));
         }
         Ok(())
     }
@@ -223,8 +227,9 @@ impl Parser {
     }
 
     fn not(&mut self) -> Result<Expr, ParseError> {
+        let at = self.position();
         if self.eat_keyword("NOT") {
-            self.enter()?;
+            self.enter(at)?;
             let inner = self.not()?;
             self.depth -= 1;
             return Ok(Expr::Not(Box::new(inner)));
@@ -233,8 +238,9 @@ impl Parser {
     }
 
     fn primary(&mut self) -> Result<Expr, ParseError> {
+        let at = self.position();
         if self.eat_punct("(") {
-            self.enter()?;
+            self.enter(at)?;
             let inner = self.expr()?;
             self.depth -= 1;
             if !self.eat_punct(")") {

@@ -376,7 +376,7 @@ fn read_while_writing<E: KvEngine>(ctx: &Ctx<'_>, engine: &E) -> Result<Outcome>
         latencies,
         user_bytes_written: writes * ctx.entry_bytes(),
         note: Some(format!(
-            "{readers} readers measured; 1 writer did {:.0} puts/s",
+            "{readers} reader thread(s) measured; 1 writer thread did {:.0} puts/s meanwhile",
             writes as f64 / elapsed.as_secs_f64()
         )),
     })

@@ -28,7 +28,10 @@ mod database;
 mod kv;
 mod table;
 
-pub use kv::{Kv, KvBatch, KvSnapshot, KV_KEYSPACE};
+pub use kv::{
+    now_ms, KeyStats, Kv, KvBatch, KvEntry, KvIter, KvSnapshot, KvWrite, SweepStats, Ttl,
+    KV_EXPIRY_KEYSPACE, KV_KEYSPACE, MAX_KV_VALUE_BYTES,
+};
 pub use database::Database;
 pub use srdb_engine::{
     CompactionOptions, Compression, Engine, Error, Iter, Keyspace, KeyspaceOptions, KeyspaceStats,

@@ -1,0 +1,247 @@
+//! `srdb serve`: the RESP server on a database directory.
+//!
+//! Settings come, highest first, from the command line or its environment
+//! variable (`SRDB_DATA`, `SRDB_RESP_ADDR`, ...), then the TOML file given
+//! with `--config` (keys named like the long options, with underscores),
+//! then the defaults. SIGINT or SIGTERM stops the server gracefully: it stops
+//! accepting, lets commands in flight finish, flushes the memtables to SST
+//! files and exits 0. A second signal exits at once (the WAL still holds
+//! every acknowledged write).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
+use srdb::{Database, Options, SyncPolicy};
+use srdb_server::{Server, ServerConfig};
+
+use crate::error::CliError;
+
+/// Default data directory.
+const DEFAULT_DATA: &str = "./srdb-data";
+
+/// Default WAL sync interval of `--sync periodic`, the engine's default.
+const DEFAULT_SYNC_INTERVAL_MS: u64 = 100;
+
+/// When acknowledged writes reach the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sync {
+    /// fsync before acknowledging (concurrent writers share one fsync):
+    /// survives power loss.
+    Always,
+    /// fsync in the background every interval: survives a process crash;
+    /// a power loss loses at most one interval.
+    Periodic,
+    /// Leave it to the OS: survives a clean shutdown only.
+    Never,
+}
+
+/// Arguments of `srdb serve`. Unset options fall back to the configuration
+/// file, then to the defaults shown.
+#[derive(Args, Debug, Default)]
+pub struct ServeArgs {
+    /// Data directory [default: ./srdb-data]
+    #[arg(long, env = "SRDB_DATA", value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Address of the Redis-protocol listener [default: 127.0.0.1:6399]
+    #[arg(long, env = "SRDB_RESP_ADDR", value_name = "ADDR")]
+    resp_addr: Option<SocketAddr>,
+    /// Password clients must give with AUTH [default: none]
+    #[arg(long, env = "SRDB_REQUIREPASS", value_name = "PASSWORD", hide_env_values = true)]
+    requirepass: Option<String>,
+    /// WAL durability [default: periodic]
+    #[arg(long, env = "SRDB_SYNC", value_enum)]
+    sync: Option<Sync>,
+    /// Interval of background fsyncs under --sync periodic [default: 100]
+    #[arg(long, env = "SRDB_SYNC_INTERVAL_MS", value_name = "MS")]
+    sync_interval_ms: Option<u64>,
+    /// Most clients connected at once [default: 1000]
+    #[arg(long, env = "SRDB_MAX_CLIENTS", value_name = "N")]
+    max_clients: Option<usize>,
+    /// Disconnect clients idle this long; 0 never [default: 300]
+    #[arg(long, env = "SRDB_IDLE_TIMEOUT_SECS", value_name = "SECS")]
+    idle_timeout_secs: Option<u64>,
+    /// Longest argument of a request [default: 16777216]
+    #[arg(long, env = "SRDB_MAX_BULK_BYTES", value_name = "BYTES")]
+    max_bulk_bytes: Option<usize>,
+    /// Largest request [default: 67108864]
+    #[arg(long, env = "SRDB_MAX_REQUEST_BYTES", value_name = "BYTES")]
+    max_request_bytes: Option<usize>,
+    /// Largest reply of one command [default: 67108864]
+    #[arg(long, env = "SRDB_MAX_REPLY_BYTES", value_name = "BYTES")]
+    max_reply_bytes: Option<usize>,
+    /// TOML file with any of the settings above (underscored names)
+    #[arg(long, env = "SRDB_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+/// The configuration file: the same settings as the options.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data: Option<PathBuf>,
+    resp_addr: Option<String>,
+    requirepass: Option<String>,
+    sync: Option<Sync>,
+    sync_interval_ms: Option<u64>,
+    max_clients: Option<usize>,
+    idle_timeout_secs: Option<u64>,
+    max_bulk_bytes: Option<usize>,
+    max_request_bytes: Option<usize>,
+    max_reply_bytes: Option<usize>,
+}
+
+fn read_file_config(path: &Path) -> Result<FileConfig, CliError> {
+    let fail = |reason: String| CliError::Config { path: path.to_path_buf(), reason };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    toml::from_str(&text).map_err(|e| fail(e.to_string()))
+}
+
+/// Everything `serve` needs, settled.
+#[derive(Debug)]
+struct Settings {
+    data: PathBuf,
+    options: Options,
+    server: ServerConfig,
+}
+
+fn settle(args: ServeArgs) -> Result<Settings, CliError> {
+    let file = match &args.config {
+        Some(path) => read_file_config(path)?,
+        None => FileConfig::default(),
+    };
+    let data = args.data.or(file.data).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA));
+    let sync = args.sync.or(file.sync).unwrap_or(Sync::Periodic);
+    let interval =
+        args.sync_interval_ms.or(file.sync_interval_ms).unwrap_or(DEFAULT_SYNC_INTERVAL_MS);
+    let options = Options {
+        sync: match sync {
+            Sync::Always => SyncPolicy::Always,
+            Sync::Periodic => SyncPolicy::Periodic(Duration::from_millis(interval)),
+            Sync::Never => SyncPolicy::Never,
+        },
+        ..Options::default()
+    };
+    let mut server = ServerConfig::default();
+    if let Some(addr) = args.resp_addr {
+        server.addr = addr;
+    } else if let Some(addr) = file.resp_addr {
+        server.addr = addr.parse().map_err(|e| CliError::Setting {
+            name: "resp_addr",
+            reason: format!("{addr:?} is not an address with a port: {e}"),
+        })?;
+    }
+    server.requirepass = args.requirepass.or(file.requirepass).filter(|p| !p.is_empty());
+    if let Some(n) = args.max_clients.or(file.max_clients) {
+        server.max_clients = n;
+    }
+    if let Some(s) = args.idle_timeout_secs.or(file.idle_timeout_secs) {
+        server.idle_timeout = Duration::from_secs(s);
+    }
+    if let Some(n) = args.max_bulk_bytes.or(file.max_bulk_bytes) {
+        server.max_bulk_bytes = n;
+    }
+    if let Some(n) = args.max_request_bytes.or(file.max_request_bytes) {
+        server.max_request_bytes = n;
+    }
+    if let Some(n) = args.max_reply_bytes.or(file.max_reply_bytes) {
+        server.max_reply_bytes = n;
+    }
+    server.config_file = args.config;
+    Ok(Settings { data, options, server })
+}
+
+/// Runs the server until SIGINT or SIGTERM, then flushes and closes.
+pub fn run(args: ServeArgs) -> Result<(), CliError> {
+    let settings = settle(args)?;
+    let data = settings.data.clone();
+    let db_error = |source| CliError::Database { path: data.clone(), source: Box::new(source) };
+    let sync = settings.options.sync;
+    let db = Database::open_with(&settings.data, settings.options).map_err(db_error)?;
+    let server = Server::bind(db.clone(), settings.server)?;
+    let stop = server.shutdown_handle();
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+    ])
+    .map_err(CliError::Signals)?;
+    std::thread::Builder::new()
+        .name("srdb-signals".into())
+        .spawn(move || {
+            let mut seen = 0;
+            for signal in signals.forever() {
+                seen += 1;
+                if seen == 1 {
+                    eprintln!("srdb: signal {signal}: shutting down (again to exit at once)");
+                    stop.shutdown();
+                } else {
+                    eprintln!("srdb: second signal: exiting without flushing");
+                    std::process::exit(130);
+                }
+            }
+        })
+        .map_err(CliError::Signals)?;
+    eprintln!(
+        "srdb: serving the Redis protocol on {} (data {}, sync {:?})",
+        server.local_addr(),
+        settings.data.display(),
+        sync
+    );
+    server.run()?;
+    eprintln!("srdb: connections closed; flushing");
+    db.flush().map_err(db_error)?;
+    db.close().map_err(db_error)?;
+    eprintln!("srdb: stopped cleanly");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let s = settle(ServeArgs::default()).unwrap();
+        assert_eq!(s.data, PathBuf::from("./srdb-data"));
+        assert_eq!(s.server.addr.to_string(), "127.0.0.1:6399");
+        assert_eq!(s.options.sync, SyncPolicy::Periodic(Duration::from_millis(100)));
+        assert_eq!(s.server.requirepass, None);
+    }
+
+    #[test]
+    fn options_override_the_file_which_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("srdb.toml");
+        std::fs::write(
+            &path,
+            "data = \"/tmp/x\"\nresp_addr = \"127.0.0.1:7000\"\nsync = \"always\"\nmax_clients = 7\n",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            config: Some(path.clone()),
+            resp_addr: Some("127.0.0.1:7001".parse().unwrap()),
+            ..ServeArgs::default()
+        };
+        let s = settle(args).unwrap();
+        assert_eq!(s.data, PathBuf::from("/tmp/x"));
+        assert_eq!(s.server.addr.port(), 7001);
+        assert_eq!(s.options.sync, SyncPolicy::Always);
+        assert_eq!(s.server.max_clients, 7);
+        assert_eq!(s.server.config_file, Some(path));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_in_the_file_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("srdb.toml");
+        std::fs::write(&path, "port = 1\n").unwrap();
+        let err = settle(ServeArgs { config: Some(path.clone()), ..ServeArgs::default() });
+        assert!(err.unwrap_err().to_string().contains("unknown field"));
+        std::fs::write(&path, "resp_addr = \"nowhere\"\n").unwrap();
+        let err = settle(ServeArgs { config: Some(path), ..ServeArgs::default() });
+        assert!(err.unwrap_err().to_string().contains("resp_addr"));
+    }
+}

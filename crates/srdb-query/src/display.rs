@@ -131,7 +131,11 @@ pub fn literal(value: &Value) -> String {
         Value::Byte(v) => v.to_string(),
         Value::Duration(v) => v.to_string(),
         Value::Decimal(d) => {
-            let text = d.to_string();
+            let mut text = d.to_string();
+            // A decimal zero keeps its sign, which a float field reads.
+            if d.is_sign_negative() && !text.starts_with('-') {
+                text.insert(0, '-');
+            }
             // Without a point the text would read back as an integer.
             if text.contains('.') {
                 text

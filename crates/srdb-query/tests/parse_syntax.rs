@@ -157,6 +157,8 @@ fn every_construct() {
     assert_eq!(e("x = -9223372036854775808"), f("x").eq(i64::MIN));
     assert_eq!(e("x = 1e300"), f("x").eq(1e300));
     assert_eq!(e("x = 2e3"), f("x").eq(Decimal::new(2000, 0)));
+    let minus_zero = e("x = -0.0");
+    assert!(minus_zero.to_string().starts_with("x = -0"), "{minus_zero}");
     assert_eq!(
         e("x = 99999999999999999999999"),
         f("x").eq("99999999999999999999999".parse::<Decimal>().unwrap())

@@ -11,13 +11,14 @@ pub mod redb;
 #[cfg(feature = "rocksdb")]
 pub mod rocksdb;
 pub mod sqlite;
+pub mod srdb;
 
 use crate::engine::{EngineOptions, KvEngine};
 use crate::error::{Error, Result};
 use crate::table::TableEngine;
 
 /// Names of the key-value engines compiled into this build, in report order.
-pub const KV_ENGINES: &[&str] = &["fjall", "redb"];
+pub const KV_ENGINES: &[&str] = &["srdb", "fjall", "redb"];
 
 /// Something to do with a key-value engine type chosen at run time by name.
 pub trait KvEngineVisitor {
@@ -30,6 +31,7 @@ pub trait KvEngineVisitor {
 /// Calls `visitor` with the key-value engine called `name`.
 pub fn with_kv_engine<V: KvEngineVisitor>(name: &str, visitor: V) -> Result<V::Output> {
     match name {
+        "srdb" => Ok(visitor.visit::<srdb::SrdbEngine>("srdb")),
         "fjall" => Ok(visitor.visit::<fjall::FjallEngine>("fjall")),
         "redb" => Ok(visitor.visit::<redb::RedbEngine>("redb")),
         #[cfg(feature = "rocksdb")]

@@ -227,6 +227,25 @@ impl Engine {
         Ok(())
     }
 
+    /// Whether background work is done: no frozen memtable waits for the
+    /// flusher, no compaction runs, and no level needs one.
+    pub fn is_idle(&self) -> bool {
+        if !self.inner.sv.load().frozen.is_empty()
+            || self.inner.bg.state.lock().running_compactions > 0
+        {
+            return false;
+        }
+        let version = self.inner.manifest.lock().version.clone();
+        let compaction = &self.inner.opts.compaction;
+        let idle = version.keyspaces().all(|ks| {
+            srdb_compaction::level_scores(&ks.levels, compaction)
+                .iter()
+                .take(compaction.max_levels.saturating_sub(1))
+                .all(|s| *s < 1.0)
+        });
+        idle
+    }
+
     /// Statistics of the whole database.
     pub fn stats(&self) -> crate::Stats {
         crate::stats::collect(&self.inner)

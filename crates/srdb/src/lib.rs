@@ -28,19 +28,20 @@ mod database;
 mod kv;
 mod table;
 
+pub use database::Database;
 pub use kv::{
     now_ms, KeyStats, Kv, KvBatch, KvEntry, KvIter, KvSnapshot, KvWrite, SweepStats, Ttl,
     KV_EXPIRY_KEYSPACE, KV_KEYSPACE, MAX_KV_VALUE_BYTES,
 };
-pub use database::Database;
 pub use srdb_engine::{
     CompactionOptions, Compression, Engine, Error, Iter, Keyspace, KeyspaceOptions, KeyspaceStats,
     LevelStats, Options, Result, SeqNo, Snapshot, Stats, SyncPolicy, TimeSource, WriteBatch,
     MAX_BATCH_BYTES, MAX_KEY_BYTES, MAX_VALUE_BYTES,
 };
+pub use srdb_query::{Direction, Expr, Query};
 pub use srdb_schema::{Decimal, Field, FieldType, Row, Schema, SchemaError, Value};
 pub use table::{
-    BackfillProgress, CheckReport, DbError, DbResult, IndexInfo, IndexState, RowIter, Table,
-    TableOptions, TableStats, BACKFILL_BATCH_ROWS, CATALOG_KEYSPACE, MAX_CHECK_PROBLEMS,
-    MAX_TABLE_NAME_BYTES, RETENTION_BATCH_ROWS,
+    BackfillProgress, CheckReport, DbError, DbResult, IndexInfo, IndexState, Page, QueryRows,
+    RowIter, Table, TableOptions, TableQuery, TableStats, BACKFILL_BATCH_ROWS, CATALOG_KEYSPACE,
+    MAX_CHECK_PROBLEMS, MAX_TABLE_NAME_BYTES, RETENTION_BATCH_ROWS,
 };

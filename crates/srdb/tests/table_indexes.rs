@@ -2,7 +2,7 @@
 //! backfill while other threads write, index entries after a restart without
 //! a clean close, and the consistency check catching a stray entry.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 
 use srdb::{Database, DbError, FieldType, IndexState, Row, Schema, Value};
@@ -87,11 +87,13 @@ fn backfill_with_concurrent_inserts_and_deletes_ends_consistent() {
     t.insert_batch((0..5000).map(|i| Row::new().with("v", i % 97))).unwrap();
     db.flush().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
+    let written = Arc::new(AtomicU64::new(0));
     let writer = {
-        let (t, stop) = (t.clone(), stop.clone());
+        let (t, stop, written) = (t.clone(), stop.clone(), written.clone());
         std::thread::spawn(move || {
             let mut n = 0u64;
             while !stop.load(Ordering::Acquire) {
+                written.store(n, Ordering::Release);
                 let seq = t.insert(Row::new().with("v", (n % 13) as i64)).unwrap();
                 // Delete old rows and fresh ones, ahead of and behind the
                 // backfill.
@@ -104,11 +106,18 @@ fn backfill_with_concurrent_inserts_and_deletes_ends_consistent() {
             n
         })
     };
+    // The writer is running before the backfill starts and after it ends.
+    while written.load(Ordering::Acquire) < 20 {
+        std::thread::yield_now();
+    }
     let mut reports = Vec::new();
     t.create_index_with_progress("v", |p| reports.push(p)).unwrap();
+    let at_end = written.load(Ordering::Acquire);
+    while written.load(Ordering::Acquire) < at_end + 20 {
+        std::thread::yield_now();
+    }
     stop.store(true, Ordering::Release);
-    let writes = writer.join().unwrap();
-    assert!(writes > 0);
+    writer.join().unwrap();
     assert!(reports.len() >= 5, "{} progress reports", reports.len());
     assert!(reports.windows(2).all(|w| w[0].seq_reached < w[1].seq_reached));
     assert!(reports.last().unwrap().seq_end >= 5000);

@@ -127,6 +127,16 @@ pub enum DbError {
         /// What is wrong, as a sentence fragment.
         reason: String,
     },
+    /// A query does not parse or does not fit the table's schema.
+    #[error("Table `{table}`: {source}")]
+    Query {
+        /// The table.
+        table: String,
+        /// What the query layer said; it names the field or the position.
+        /// Boxed: it is large and rare, and every result carries the size
+        /// of the largest error.
+        source: Box<srdb_query::QueryError>,
+    },
     /// Converting a row to or from a Rust type failed.
     #[error("Table `{table}`: {source}")]
     Serde {

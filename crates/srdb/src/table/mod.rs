@@ -30,6 +30,7 @@ mod check;
 mod error;
 mod index;
 mod limits;
+mod query;
 mod read;
 mod write;
 
@@ -46,6 +47,7 @@ pub use check::{CheckReport, MAX_CHECK_PROBLEMS};
 pub use error::{DbError, DbResult};
 pub use index::{BackfillProgress, IndexInfo, IndexState};
 pub use limits::{BACKFILL_BATCH_ROWS, MAX_TABLE_NAME_BYTES, RETENTION_BATCH_ROWS};
+pub use query::{Page, QueryRows, TableQuery};
 pub use read::RowIter;
 
 pub(crate) use self::catalog as cat;
@@ -382,3 +384,9 @@ pub(crate) fn output_row(
     }
     row
 }
+
+/// Runs the examples of `docs/guide/tables.md` as doc tests, so the guide
+/// cannot drift from the code.
+#[doc = include_str!("../../../../docs/guide/tables.md")]
+#[cfg(doctest)]
+pub struct TablesGuide;

@@ -1,0 +1,573 @@
+//! Running queries: the builder, and the execution of a `srdb_query::Plan`.
+//!
+//! A query reads one snapshot of the table, so its rows are consistent with
+//! each other whatever is written meanwhile. Candidates come from the plan's
+//! access path (a `_seq` range of the rows keyspace, ranges of an index
+//! keyspace, or the union of several); each candidate is filtered by the
+//! whole filter, decoding only the fields the filter reads; rows are then
+//! ordered if the access did not deliver the order, skipped, limited and
+//! projected (decoding only the selected fields).
+//!
+//! Memory. Without a sort, rows stream one at a time. A sort with a limit
+//! keeps a bounded heap of `offset + limit` rows. A sort without a limit (an
+//! order on a field with no ready index) holds every matching row's bytes. A
+//! union of accesses (an `OR` of indexed terms) holds the set of matching
+//! `_seq`s, 8 bytes each.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, BinaryHeap, VecDeque};
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use srdb_engine::{Iter, Keyspace, Snapshot};
+use srdb_index::KeyRange;
+use srdb_query::{Access, Direction, Expr, Plan, Query, RowAccess};
+use srdb_schema::{decode_field, decode_time, Row, Schema, Value};
+
+use crate::table::read::{columns, decode_columns, decode_stored, seq_key, seq_of, Column};
+use crate::table::write::index_entry_seq;
+use crate::table::{DbError, DbResult, Table};
+
+/// A query on one table, built step by step and run by one of its terminal
+/// methods ([`TableQuery::rows`], [`TableQuery::all`], [`TableQuery::count`],
+/// [`TableQuery::first`], [`TableQuery::last`], [`TableQuery::paginate`]).
+#[derive(Clone, Debug)]
+#[must_use = "a query does nothing until one of its terminal methods runs it"]
+pub struct TableQuery {
+    table: Table,
+    query: Query,
+}
+
+/// One page of a query's rows, with the number of rows of all pages.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page {
+    /// The rows of the page.
+    pub rows: Vec<Row>,
+    /// Rows matching the query's filter, over all pages.
+    pub total: u64,
+}
+
+impl Table {
+    /// Starts a query for every row, in `_seq` order.
+    pub fn query(&self) -> TableQuery {
+        TableQuery { table: self.clone(), query: Query::new() }
+    }
+
+    /// A query from its text form, for example
+    /// `age >= 18 AND city IN ('Beijing', 'Shanghai') ORDER BY age DESC LIMIT 10`
+    /// (grammar in `docs/guide/query.md`). Parse errors give the position.
+    pub fn query_text(&self, text: &str) -> DbResult<TableQuery> {
+        let query = srdb_query::parse_query(text).map_err(|e| DbError::Query {
+            table: self.shared.name.clone(),
+            source: Box::new(srdb_query::QueryError::Parse(e)),
+        })?;
+        Ok(TableQuery { table: self.clone(), query })
+    }
+
+    /// A query built elsewhere (a [`Query`] of srdb-query).
+    pub fn query_from(&self, query: Query) -> TableQuery {
+        TableQuery { table: self.clone(), query }
+    }
+}
+
+impl TableQuery {
+    /// Keeps the rows matching `expr`, `AND`ed with any filter already set.
+    pub fn filter(mut self, expr: Expr) -> Self {
+        self.query = self.query.filter(expr);
+        self
+    }
+
+    /// Returns only these fields (`_seq` and `_time` allowed), in this order,
+    /// decoding nothing else.
+    pub fn select<S: Into<String>>(mut self, fields: impl IntoIterator<Item = S>) -> Self {
+        self.query = self.query.select(fields);
+        self
+    }
+
+    /// Orders by `field` (any field, `_seq` or `_time`); ties by `_seq` in
+    /// the same direction. Default: `_seq` ascending.
+    pub fn order_by(mut self, field: impl Into<String>, direction: Direction) -> Self {
+        self.query = self.query.order_by(field, direction);
+        self
+    }
+
+    /// Skips the first `offset` rows.
+    pub fn offset(mut self, offset: u64) -> Self {
+        self.query = self.query.offset(offset);
+        self
+    }
+
+    /// Returns at most `limit` rows.
+    pub fn limit(mut self, limit: u64) -> Self {
+        self.query = self.query.limit(limit);
+        self
+    }
+
+    /// The query as built.
+    pub fn query(&self) -> &Query {
+        &self.query
+    }
+
+    /// The plan the table would run, in one line (see
+    /// `srdb_query::Plan::explain`).
+    pub fn explain(&self) -> DbResult<String> {
+        Ok(self.table.plan(&self.query)?.explain())
+    }
+
+    /// The matching rows, streamed: `_seq`, `_time` and every field, or the
+    /// selected fields.
+    pub fn rows(&self) -> DbResult<QueryRows> {
+        self.table.execute(&self.query)
+    }
+
+    /// The matching rows, collected.
+    pub fn all(&self) -> DbResult<Vec<Row>> {
+        self.rows()?.collect()
+    }
+
+    /// The matching rows deserialised into `T` (a struct may have `_seq` and
+    /// `_time` members).
+    pub fn structs<T: DeserializeOwned>(&self) -> DbResult<Vec<T>> {
+        self.rows()?.map(|row| self.table.row_into(row?)).collect()
+    }
+
+    /// The number of rows the query returns (after offset and limit). Decodes
+    /// only the fields the filter reads.
+    pub fn count(&self) -> DbResult<u64> {
+        let mut counting = self.query.clone();
+        counting.select = Some(vec!["_seq".to_owned()]);
+        if counting.filter.is_none() && counting.offset == 0 && counting.limit.is_none() {
+            return self.table.row_count();
+        }
+        // The order does not change the count; dropping it avoids a sort.
+        counting.order_by = None;
+        let mut n = 0u64;
+        for row in self.table.execute(&counting)? {
+            row?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// The first row the query returns.
+    pub fn first(&self) -> DbResult<Option<Row>> {
+        let mut q = self.query.clone();
+        q.limit = Some(q.limit.map_or(1, |l| l.min(1)));
+        self.table.execute(&q)?.next().transpose()
+    }
+
+    /// The last row the query returns. Without offset and limit this reads
+    /// the order backwards and stops at the first row.
+    pub fn last(&self) -> DbResult<Option<Row>> {
+        if self.query.offset == 0 && self.query.limit.is_none() {
+            let mut q = self.query.clone();
+            let (field, direction) =
+                q.order_by.take().unwrap_or_else(|| ("_seq".to_owned(), Direction::Asc));
+            let flipped = match direction {
+                Direction::Asc => Direction::Desc,
+                Direction::Desc => Direction::Asc,
+            };
+            q.order_by = Some((field, flipped));
+            q.limit = Some(1);
+            return self.table.execute(&q)?.next().transpose();
+        }
+        let mut last = None;
+        for row in self.rows()? {
+            last = Some(row?);
+        }
+        Ok(last)
+    }
+
+    /// Page `page` (from 1) of `per_page` rows of the query's filter and
+    /// order, with the total number of matching rows. The query's own
+    /// offset and limit are replaced by the page's.
+    pub fn paginate(&self, page: u64, per_page: u64) -> DbResult<Page> {
+        let mut all = self.query.clone();
+        all.offset = 0;
+        all.limit = None;
+        let total = self.table.query_from(all.clone()).count()?;
+        all.offset = page.saturating_sub(1).saturating_mul(per_page);
+        all.limit = Some(per_page);
+        let rows = self.table.execute(&all)?.collect::<DbResult<Vec<_>>>()?;
+        Ok(Page { rows, total })
+    }
+}
+
+impl Table {
+    /// Binds `query` to the current schema and plans it over the ready
+    /// indexes.
+    fn plan(&self, query: &Query) -> DbResult<Plan> {
+        let state = self.shared.read_state()?;
+        self.plan_with(&state.schema, &state.indexes, query)
+    }
+
+    fn plan_with(
+        &self,
+        schema: &Schema,
+        indexes: &[crate::table::IndexHandle],
+        query: &Query,
+    ) -> DbResult<Plan> {
+        let bound = query
+            .bind(schema)
+            .map_err(|e| DbError::Query { table: self.shared.name.clone(), source: Box::new(e) })?;
+        let ready: Vec<&str> =
+            indexes.iter().filter(|i| !i.building).map(|i| i.field.as_str()).collect();
+        Ok(srdb_query::plan(&bound, schema, &ready))
+    }
+
+    fn execute(&self, query: &Query) -> DbResult<QueryRows> {
+        let state = self.shared.read_state()?;
+        let plan = self.plan_with(&state.schema, &state.indexes, query)?;
+        let snapshot = self.shared.db.engine.snapshot();
+        let index_of = |field: &str| {
+            state.indexes.iter().find(|i| i.field == field).map(|i| i.ks.clone()).ok_or_else(|| {
+                DbError::corrupt(
+                    &self.shared.name,
+                    format!("the plan uses an index on `{field}`, which does not exist"),
+                )
+            })
+        };
+        let source =
+            Source::new(&self.shared.name, &plan.access, &snapshot, &state.rows, &index_of)?;
+        let projection = match &plan.projection {
+            Some(names) => {
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                Some(columns(&self.shared.name, &state.schema, &names)?)
+            }
+            None => None,
+        };
+        let ctx = Ctx {
+            table: self.shared.name.as_str().into(),
+            schema: state.schema.clone(),
+            rows: state.rows.clone(),
+            snapshot,
+            residual: plan.residual.clone(),
+            projection,
+        };
+        drop(state);
+        let mut out = QueryRows {
+            ctx,
+            source,
+            sorted: None,
+            skip: plan.offset,
+            remaining: plan.limit.unwrap_or(u64::MAX),
+            buf: Vec::new(),
+        };
+        if plan.needs_sort {
+            out.sort(&plan)?;
+        }
+        Ok(out)
+    }
+}
+
+/// What every step of a running query needs.
+struct Ctx {
+    table: Arc<str>,
+    schema: Arc<Schema>,
+    rows: Keyspace,
+    snapshot: Snapshot,
+    residual: Option<Expr>,
+    projection: Option<Vec<Column>>,
+}
+
+impl Ctx {
+    fn matches(&self, seq: u64, bytes: &[u8]) -> DbResult<bool> {
+        match &self.residual {
+            None => Ok(true),
+            Some(expr) => expr.try_eval(&Encoded { ctx: self, seq, bytes }),
+        }
+    }
+
+    fn output(&self, seq: u64, bytes: &[u8]) -> DbResult<Row> {
+        match &self.projection {
+            Some(columns) => decode_columns(&self.table, &self.schema, columns, seq, bytes),
+            None => decode_stored(&self.table, &self.schema, seq, bytes),
+        }
+    }
+
+    fn value(&self, field: &str, seq: u64, bytes: &[u8]) -> DbResult<Value> {
+        let corrupt = |source| DbError::CorruptRow { table: self.table.to_string(), seq, source };
+        match field {
+            "_seq" => Ok(Value::Uint(seq)),
+            "_time" => Ok(Value::Time(decode_time(bytes).map_err(corrupt)?)),
+            name => match self.schema.index_of(name) {
+                Some(i) => decode_field(bytes, &self.schema, i).map_err(corrupt),
+                // Bound queries name only schema fields.
+                None => Ok(Value::Null),
+            },
+        }
+    }
+}
+
+/// A stored row seen by the filter: fields decode when the filter reads them.
+struct Encoded<'a> {
+    ctx: &'a Ctx,
+    seq: u64,
+    bytes: &'a [u8],
+}
+
+impl RowAccess for Encoded<'_> {
+    type Error = DbError;
+
+    fn value(&self, field: &str) -> Result<Cow<'_, Value>, DbError> {
+        self.ctx.value(field, self.seq, self.bytes).map(Cow::Owned)
+    }
+}
+
+/// Where candidate rows come from.
+enum Source {
+    Empty,
+    /// Rows keyspace entries in `_seq` order.
+    Rows {
+        iter: Iter,
+        reverse: bool,
+    },
+    /// Index entries, range after range; each entry's row is read by `_seq`.
+    Index {
+        ks: Keyspace,
+        ranges: VecDeque<KeyRange>,
+        iter: Option<Iter>,
+        reverse: bool,
+    },
+    /// `_seq`s collected from several accesses, read in ascending order.
+    Seqs(std::collections::btree_set::IntoIter<u64>),
+}
+
+impl Source {
+    fn new(
+        table: &str,
+        access: &Access,
+        snapshot: &Snapshot,
+        rows: &Keyspace,
+        index_of: &dyn Fn(&str) -> DbResult<Keyspace>,
+    ) -> DbResult<Source> {
+        Ok(match access {
+            Access::Empty => Source::Empty,
+            Access::SeqRange { start, end, reverse } => Source::Rows {
+                iter: snapshot.range(rows, (start.map(seq_key), end.map(seq_key))),
+                reverse: *reverse,
+            },
+            Access::IndexRanges { field, ranges, reverse, .. } => {
+                let mut ranges: VecDeque<KeyRange> = ranges.iter().cloned().collect();
+                if *reverse {
+                    ranges = ranges.into_iter().rev().collect();
+                }
+                Source::Index { ks: index_of(field)?, ranges, iter: None, reverse: *reverse }
+            }
+            Access::IndexUnion(members) => {
+                let mut seqs = BTreeSet::new();
+                for member in members {
+                    let mut source = Source::new(table, member, snapshot, rows, index_of)?;
+                    while let Some(seq) = source.next_seq(table, snapshot)? {
+                        seqs.insert(seq);
+                    }
+                }
+                Source::Seqs(seqs.into_iter())
+            }
+        })
+    }
+
+    /// The next candidate's `_seq` without reading its row, for unions.
+    fn next_seq(&mut self, table: &str, snapshot: &Snapshot) -> DbResult<Option<u64>> {
+        match self {
+            Source::Empty => Ok(None),
+            Source::Rows { iter, reverse } => {
+                let entry = if *reverse { iter.next_back() } else { iter.next() };
+                match entry {
+                    Some(entry) => Ok(Some(seq_of(table, &entry?.0)?)),
+                    None => Ok(None),
+                }
+            }
+            Source::Index { ks, ranges, iter, reverse } => loop {
+                if iter.is_none() {
+                    let Some(range) = ranges.pop_front() else { return Ok(None) };
+                    if srdb_index::range_is_empty(&range) {
+                        continue;
+                    }
+                    *iter = Some(snapshot.range(ks, range));
+                }
+                let it = iter.as_mut().expect("set above");
+                let entry = if *reverse { it.next_back() } else { it.next() };
+                match entry {
+                    Some(entry) => return Ok(Some(index_entry_seq(table, &entry?.0)?)),
+                    None => *iter = None,
+                }
+            },
+            Source::Seqs(seqs) => Ok(seqs.next()),
+        }
+    }
+
+    /// The next candidate: its `_seq`, with its row bytes in `buf`.
+    fn next_row(&mut self, ctx: &Ctx, buf: &mut Vec<u8>) -> DbResult<Option<u64>> {
+        if let Source::Rows { iter, reverse: false } = self {
+            // The common full scan: borrowed entries, one copy into `buf`.
+            return match iter.next_ref()? {
+                Some((key, value)) => {
+                    buf.clear();
+                    buf.extend_from_slice(value);
+                    Ok(Some(seq_of(&ctx.table, key)?))
+                }
+                None => Ok(None),
+            };
+        }
+        if let Source::Rows { iter, reverse: true } = self {
+            return match iter.next_back() {
+                Some(entry) => {
+                    let (key, value) = entry?;
+                    *buf = value;
+                    Ok(Some(seq_of(&ctx.table, &key)?))
+                }
+                None => Ok(None),
+            };
+        }
+        let Some(seq) = self.next_seq(&ctx.table, &ctx.snapshot)? else { return Ok(None) };
+        // An index entry is written with its row in one batch and read in the
+        // same snapshot, so a missing row is damage.
+        match ctx.snapshot.get(&ctx.rows, seq_key(seq))? {
+            Some(bytes) => {
+                *buf = bytes;
+                Ok(Some(seq))
+            }
+            None => Err(DbError::corrupt(
+                &ctx.table,
+                format!("an index entry points at _seq {seq}, which has no row"),
+            )),
+        }
+    }
+}
+
+/// A row waiting in a sort: its order value, `_seq` and bytes.
+struct Sorted {
+    key: Value,
+    seq: u64,
+    bytes: Vec<u8>,
+    desc: bool,
+}
+
+impl Sorted {
+    fn order(&self, other: &Sorted) -> Ordering {
+        let o = self.key.cmp(&other.key).then(self.seq.cmp(&other.seq));
+        if self.desc {
+            o.reverse()
+        } else {
+            o
+        }
+    }
+}
+
+impl PartialEq for Sorted {
+    fn eq(&self, other: &Self) -> bool {
+        self.order(other) == Ordering::Equal
+    }
+}
+impl Eq for Sorted {}
+impl PartialOrd for Sorted {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Sorted {
+    /// The output order: a max-heap of `Sorted` keeps the row that would
+    /// come last on top, which is the one a bounded top-k drops.
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.order(other)
+    }
+}
+
+/// The rows of a running query, in order. Each item is a row or the error
+/// that ended the query.
+pub struct QueryRows {
+    ctx: Ctx,
+    source: Source,
+    sorted: Option<std::vec::IntoIter<Sorted>>,
+    skip: u64,
+    remaining: u64,
+    buf: Vec<u8>,
+}
+
+impl QueryRows {
+    /// Reads every candidate, keeps the matching ones in order (a bounded
+    /// heap when there is a limit) and replaces the source by them.
+    fn sort(&mut self, plan: &Plan) -> DbResult<()> {
+        let (field, direction) =
+            plan.order.clone().unwrap_or_else(|| ("_seq".to_owned(), Direction::Asc));
+        let desc = direction == Direction::Desc;
+        let keep = plan.limit.map(|l| l.saturating_add(plan.offset));
+        let mut heap = BinaryHeap::new();
+        let mut all = Vec::new();
+        if keep == Some(0) {
+            self.sorted = Some(Vec::new().into_iter());
+            return Ok(());
+        }
+        while let Some(seq) = self.source.next_row(&self.ctx, &mut self.buf)? {
+            if !self.ctx.matches(seq, &self.buf)? {
+                continue;
+            }
+            let key = self.ctx.value(&field, seq, &self.buf)?;
+            let entry = Sorted { key, seq, bytes: self.buf.clone(), desc };
+            match keep {
+                None => all.push(entry),
+                Some(k) => {
+                    if (heap.len() as u64) < k {
+                        heap.push(entry);
+                    } else if heap.peek().is_some_and(|top| entry < *top) {
+                        heap.pop();
+                        heap.push(entry);
+                    }
+                }
+            }
+        }
+        let rows = match keep {
+            None => {
+                all.sort();
+                all
+            }
+            Some(_) => heap.into_sorted_vec(),
+        };
+        self.sorted = Some(rows.into_iter());
+        Ok(())
+    }
+
+    fn advance(&mut self) -> DbResult<Option<Row>> {
+        loop {
+            if self.remaining == 0 {
+                return Ok(None);
+            }
+            let (seq, bytes): (u64, Cow<'_, [u8]>) = match &mut self.sorted {
+                Some(rows) => match rows.next() {
+                    Some(s) => (s.seq, Cow::Owned(s.bytes)),
+                    None => return Ok(None),
+                },
+                None => match self.source.next_row(&self.ctx, &mut self.buf)? {
+                    Some(seq) if self.ctx.matches(seq, &self.buf)? => {
+                        (seq, Cow::Borrowed(&self.buf[..]))
+                    }
+                    Some(_) => continue,
+                    None => return Ok(None),
+                },
+            };
+            if self.skip > 0 {
+                self.skip -= 1;
+                continue;
+            }
+            self.remaining -= 1;
+            return self.ctx.output(seq, &bytes).map(Some);
+        }
+    }
+}
+
+impl Iterator for QueryRows {
+    type Item = DbResult<Row>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.advance() {
+            Ok(Some(row)) => Some(Ok(row)),
+            Ok(None) => None,
+            Err(e) => {
+                self.remaining = 0;
+                Some(Err(e))
+            }
+        }
+    }
+}

@@ -156,11 +156,11 @@ impl Database {
         let id = ddl.allocate();
         let mut created = Vec::new();
         let result = (|| {
-            let rows = db.create_keyspace(&mut ddl, true)?;
+            let rows = db.create_keyspace(&mut ddl, true, options.compression)?;
             created.push(rows.name().to_owned());
             let mut indexes = Vec::new();
             for field in schema.indexed_fields() {
-                let ks = db.create_keyspace(&mut ddl, false)?;
+                let ks = db.create_keyspace(&mut ddl, false, options.compression)?;
                 created.push(ks.name().to_owned());
                 indexes.push(IndexDoc {
                     field: field.name.clone(),
@@ -281,11 +281,12 @@ impl Database {
         let mut created = Vec::new();
         let result = (|| {
             let mut doc = state.doc.clone();
-            let rows = db.create_keyspace(&mut ddl, true)?;
+            let compression = state.rows.options().compression;
+            let rows = db.create_keyspace(&mut ddl, true, compression)?;
             created.push(rows.name().to_owned());
             doc.rows = rows.name().to_owned();
             for index in &mut doc.indexes {
-                let ks = db.create_keyspace(&mut ddl, false)?;
+                let ks = db.create_keyspace(&mut ddl, false, compression)?;
                 created.push(ks.name().to_owned());
                 index.keyspace = ks.name().to_owned();
             }

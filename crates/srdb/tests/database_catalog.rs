@@ -157,3 +157,24 @@ fn a_table_with_damaged_files_is_reported_and_the_rest_opens() {
     assert_eq!(db.tables(), ["good"]);
     assert_eq!(db.table("good").unwrap().scan().unwrap().count(), 2);
 }
+
+#[test]
+fn table_options_survive_clean_index_creation_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(dir.path()).unwrap();
+    let opts = TableOptions::default().caller_time(true).compression(srdb::Compression::None);
+    let t = db.create_table_with("t", people(), opts).unwrap();
+    t.create_index("name").unwrap();
+    db.clean_table("t").unwrap();
+    assert_eq!(t.options(), opts);
+    let none = |name: &str| db.engine().keyspace(name).unwrap().options().compression;
+    let table_keyspaces: Vec<String> =
+        db.engine().keyspace_names().into_iter().filter(|n| n.starts_with("__table.")).collect();
+    assert_eq!(table_keyspaces.len(), 3, "{table_keyspaces:?}");
+    assert!(table_keyspaces.iter().all(|n| none(n) == srdb::Compression::None));
+    drop(t);
+    db.close().unwrap();
+    let db = Database::open(dir.path()).unwrap();
+    assert_eq!(db.table("t").unwrap().options(), opts);
+    assert_eq!(TableOptions::default().compression, srdb::Compression::Snappy);
+}

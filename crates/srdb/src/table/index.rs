@@ -14,7 +14,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use srdb_engine::WriteBatch;
+use srdb_engine::{Compression, WriteBatch};
 use srdb_schema::{decode_field, Field, Schema};
 
 use crate::table::limits::BACKFILL_BATCH_ROWS;
@@ -109,7 +109,8 @@ impl Table {
             };
         }
         let mut doc = state.doc.clone();
-        let handle = self.new_index(&mut ddl, &state.schema, &mut doc, field)?;
+        let compression = state.rows.options().compression;
+        let handle = self.new_index(&mut ddl, &state.schema, compression, &mut doc, field)?;
         if let Err(e) = self.commit_doc(&mut ddl, &doc) {
             shared.db.drop_keyspaces([handle.ks.name()]);
             return Err(e);
@@ -122,10 +123,12 @@ impl Table {
 
     /// Creates the keyspace of a new, building index on `field` and adds it
     /// to `doc`. The caller commits `doc` (or drops the keyspace).
+    /// Its blocks get `compression` (the rows keyspace's).
     fn new_index(
         &self,
         ddl: &mut DdlState,
         schema: &Schema,
+        compression: Compression,
         doc: &mut TableDoc,
         field: &str,
     ) -> DbResult<IndexHandle> {
@@ -141,7 +144,7 @@ impl Table {
                 format!("a field of type {} cannot be indexed", schema_field.ty),
             ));
         }
-        let ks = shared.db.create_keyspace(ddl, false)?;
+        let ks = shared.db.create_keyspace(ddl, false, compression)?;
         let index_doc =
             IndexDoc { field: field.to_owned(), keyspace: ks.name().to_owned(), building: true };
         match IndexHandle::open(&shared.db.engine, &shared.name, schema, &index_doc) {
@@ -302,7 +305,10 @@ impl Table {
             // so no row can get a value for a unique field before its index
             // checks it.
             let handle = match indexed {
-                true => Some(self.new_index(&mut ddl, &schema, &mut doc, &name)?),
+                true => {
+                    let compression = state.rows.options().compression;
+                    Some(self.new_index(&mut ddl, &schema, compression, &mut doc, &name)?)
+                }
                 false => None,
             };
             if let Err(e) = self.commit_doc(&mut ddl, &doc) {

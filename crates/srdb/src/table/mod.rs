@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock, RwLockReadGuard};
-use srdb_engine::{Engine, Keyspace, KeyspaceOptions, LevelStats, TimeSource};
+use srdb_engine::{Compression, Engine, Keyspace, KeyspaceOptions, LevelStats, TimeSource};
 use srdb_schema::{FieldType, Row, Schema, Value};
 
 pub use catalog::CATALOG_KEYSPACE;
@@ -53,7 +53,7 @@ pub use read::RowIter;
 pub(crate) use self::catalog as cat;
 
 /// Options of a table, fixed when it is created.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TableOptions {
     /// Whether a row may carry its own `_time` (a `time` value or an integer
@@ -61,9 +61,25 @@ pub struct TableOptions {
     /// Rows without one get the insert time. Default: false (a row that
     /// names `_time` is refused, and every row gets the insert time).
     pub caller_time: bool,
+    /// Compression of the data blocks of the rows and the indexes. Default:
+    /// snappy. Kept by the engine with each keyspace; indexes created later
+    /// and the keyspaces of a cleaned table take the rows keyspace's.
+    pub compression: Compression,
+}
+
+impl Default for TableOptions {
+    fn default() -> Self {
+        TableOptions { caller_time: false, compression: Compression::Snappy }
+    }
 }
 
 impl TableOptions {
+    /// Sets [`TableOptions::compression`].
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
     /// Sets [`TableOptions::caller_time`].
     pub fn caller_time(mut self, allowed: bool) -> Self {
         self.caller_time = allowed;
@@ -116,18 +132,25 @@ impl DdlState {
 }
 
 impl DbShared {
-    /// Creates a fresh keyspace for a table's rows or one of its indexes.
-    pub(crate) fn create_keyspace(&self, ddl: &mut DdlState, rows: bool) -> DbResult<Keyspace> {
+    /// Creates a fresh keyspace for a table's rows or one of its indexes;
+    /// `compression` applies to its data blocks.
+    pub(crate) fn create_keyspace(
+        &self,
+        ddl: &mut DdlState,
+        rows: bool,
+        compression: Compression,
+    ) -> DbResult<Keyspace> {
         let name = cat::keyspace_name(ddl.allocate());
         let opts = if rows {
             KeyspaceOptions {
                 time_source: TimeSource::ValuePrefixI64,
+                compression,
                 ..KeyspaceOptions::default()
             }
         } else {
             // Index lookups are prefix and range scans, never point reads of
             // a whole key, so a bloom filter would only cost space.
-            KeyspaceOptions { bloom_bits_per_key: 0, ..KeyspaceOptions::default() }
+            KeyspaceOptions { bloom_bits_per_key: 0, compression, ..KeyspaceOptions::default() }
         };
         Ok(self.engine.create_keyspace(&name, opts)?)
     }
@@ -291,7 +314,11 @@ impl Table {
 
     /// The options the table was created with.
     pub fn options(&self) -> TableOptions {
-        TableOptions { caller_time: self.shared.state.read().doc.caller_time }
+        let state = self.shared.state.read();
+        TableOptions {
+            caller_time: state.doc.caller_time,
+            compression: state.rows.options().compression,
+        }
     }
 
     /// The exact number of rows.

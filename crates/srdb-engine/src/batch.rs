@@ -2,7 +2,8 @@
 //!
 //! A batch is applied atomically: it is one WAL record, so it is recovered
 //! whole or not at all, and all its entries share the record's sequence number,
-//! so readers see all of it or none of it.
+//! so readers see all of it or none of it. Entries are in the order they were
+//! written; when a key appears twice, the later entry wins.
 //!
 //! ```text
 //! payload := count:u32le entry*
@@ -11,8 +12,6 @@
 //! `kind` is `srdb_key::Kind` (0 = delete, 1 = put); a delete has
 //! `value_len = 0`. The layout never changes; a new layout gets a new WAL
 //! record version.
-
-use std::collections::BTreeMap;
 
 use srdb_key::{Kind, MAX_KEY_BYTES};
 
@@ -26,12 +25,24 @@ const ENTRY_OVERHEAD_BYTES: usize = 4 + 1 + 4 + 4;
 /// A set of writes applied atomically.
 ///
 /// Writing the same key of the same keyspace twice keeps the last write.
-#[derive(Default, Clone, Debug)]
+///
+/// The batch is kept encoded, exactly as its WAL record: adding a write is
+/// one append, and committing copies nothing. Duplicate keys stay in the
+/// record; when the batch is applied, only the last write of each key
+/// reaches the memtable.
+#[derive(Clone, Debug)]
 pub struct WriteBatch {
-    // Keyed by (keyspace, user key) so that the last write of a key wins and
-    // entries come out sorted, which makes memtable inserts cache-friendly.
-    entries: BTreeMap<(u32, Vec<u8>), (Kind, Vec<u8>)>,
-    encoded_bytes: usize,
+    /// `count:u32le entry*`, the count patched as entries are added.
+    buf: Vec<u8>,
+    count: u32,
+    /// The first write over a size limit, reported at commit.
+    oversized: Option<(bool, usize)>,
+}
+
+impl Default for WriteBatch {
+    fn default() -> Self {
+        WriteBatch { buf: 0u32.to_le_bytes().to_vec(), count: 0, oversized: None }
+    }
 }
 
 impl WriteBatch {
@@ -51,54 +62,56 @@ impl WriteBatch {
     }
 
     pub(crate) fn insert(&mut self, keyspace: u32, key: &[u8], kind: Kind, value: &[u8]) {
-        let added = ENTRY_OVERHEAD_BYTES + key.len() + value.len();
-        if let Some((_, old)) =
-            self.entries.insert((keyspace, key.to_vec()), (kind, value.to_vec()))
-        {
-            self.encoded_bytes -= ENTRY_OVERHEAD_BYTES + key.len() + old.len();
+        if self.oversized.is_none() {
+            if key.len() > MAX_KEY_BYTES {
+                self.oversized = Some((true, key.len()));
+            } else if value.len() > MAX_VALUE_BYTES {
+                self.oversized = Some((false, value.len()));
+            }
         }
-        self.encoded_bytes += added;
+        encode_entry(&mut self.buf, keyspace, key, kind, value);
+        self.count += 1;
+        self.buf[..4].copy_from_slice(&self.count.to_le_bytes());
     }
 
-    /// Number of distinct keys written.
+    /// Number of writes in the batch (a key written twice counts twice).
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.count as usize
     }
 
     /// Whether the batch writes nothing.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.count == 0
     }
 
     /// Size of the batch's WAL record payload in bytes.
     pub fn encoded_bytes(&self) -> usize {
-        4 + self.encoded_bytes
+        self.buf.len()
     }
 
     /// Removes every entry.
     pub fn clear(&mut self) {
-        self.entries.clear();
-        self.encoded_bytes = 0;
+        *self = Self::default();
     }
 
     /// Checks the batch against the documented limits.
     pub(crate) fn validate(&self) -> Result<()> {
+        match self.oversized {
+            Some((true, bytes)) => return Err(Error::KeyTooLarge { bytes, max: MAX_KEY_BYTES }),
+            Some((false, bytes)) => {
+                return Err(Error::ValueTooLarge { bytes, max: MAX_VALUE_BYTES })
+            }
+            None => {}
+        }
         if self.encoded_bytes() > MAX_BATCH_BYTES {
             return Err(Error::BatchTooLarge { bytes: self.encoded_bytes(), max: MAX_BATCH_BYTES });
-        }
-        for ((_, key), (_, value)) in &self.entries {
-            if key.len() > MAX_KEY_BYTES {
-                return Err(Error::KeyTooLarge { bytes: key.len(), max: MAX_KEY_BYTES });
-            }
-            if value.len() > MAX_VALUE_BYTES {
-                return Err(Error::ValueTooLarge { bytes: value.len(), max: MAX_VALUE_BYTES });
-            }
         }
         Ok(())
     }
 
-    pub(crate) fn entries(&self) -> impl Iterator<Item = (u32, &[u8], Kind, &[u8])> + Clone + '_ {
-        self.entries.iter().map(|((ks, k), (kind, v))| (*ks, k.as_slice(), *kind, v.as_slice()))
+    /// The encoded payload.
+    pub(crate) fn payload(&self) -> &[u8] {
+        &self.buf
     }
 
     /// The payload of a batch of one entry, built without a `WriteBatch`:
@@ -120,15 +133,6 @@ impl WriteBatch {
         encode_entry(&mut out, keyspace, key, kind, value);
         Ok(out)
     }
-
-    pub(crate) fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.encoded_bytes());
-        out.extend_from_slice(&(self.entries.len() as u32).to_le_bytes());
-        for (ks, key, kind, value) in self.entries() {
-            encode_entry(&mut out, ks, key, kind, value);
-        }
-        out
-    }
 }
 
 fn encode_entry(out: &mut Vec<u8>, keyspace: u32, key: &[u8], kind: Kind, value: &[u8]) {
@@ -138,6 +142,24 @@ fn encode_entry(out: &mut Vec<u8>, keyspace: u32, key: &[u8], kind: Kind, value:
     out.extend_from_slice(key);
     out.extend_from_slice(&(value.len() as u32).to_le_bytes());
     out.extend_from_slice(value);
+}
+
+/// The entries of a batch that take effect: for a key written more than once,
+/// only its last write. Calls `apply` on each, last to first.
+pub(crate) fn for_each_effective<'a>(
+    entries: &[DecodedEntry<'a>],
+    mut apply: impl FnMut(&DecodedEntry<'a>),
+) {
+    if entries.len() == 1 {
+        apply(&entries[0]);
+        return;
+    }
+    let mut seen = std::collections::HashSet::with_capacity(entries.len());
+    for e in entries.iter().rev() {
+        if seen.insert((e.keyspace, e.key)) {
+            apply(e);
+        }
+    }
 }
 
 /// One entry decoded from a WAL payload, borrowing the payload.
@@ -206,14 +228,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn last_write_of_a_key_wins_and_round_trips() {
+    fn writes_round_trip_in_order() {
         let mut b = WriteBatch::new();
         b.insert(1, b"k", Kind::Put, b"v1");
         b.insert(1, b"k", Kind::Put, b"v2");
         b.insert(2, b"k", Kind::Delete, b"");
         b.insert(1, b"", Kind::Put, b"");
-        assert_eq!(b.len(), 3);
-        let enc = b.encode();
+        assert_eq!(b.len(), 4);
+        let enc = b.payload().to_vec();
         assert_eq!(enc.len(), b.encoded_bytes());
         let dec = decode(&enc).unwrap();
         let single = WriteBatch::encode_single(3, b"key", Kind::Put, b"val").unwrap();
@@ -224,9 +246,10 @@ mod tests {
         assert_eq!(
             dec,
             vec![
-                DecodedEntry { keyspace: 1, kind: Kind::Put, key: b"", value: b"" },
+                DecodedEntry { keyspace: 1, kind: Kind::Put, key: b"k", value: b"v1" },
                 DecodedEntry { keyspace: 1, kind: Kind::Put, key: b"k", value: b"v2" },
                 DecodedEntry { keyspace: 2, kind: Kind::Delete, key: b"k", value: b"" },
+                DecodedEntry { keyspace: 1, kind: Kind::Put, key: b"", value: b"" },
             ]
         );
     }
@@ -235,7 +258,7 @@ mod tests {
     fn malformed_payloads_are_errors() {
         let mut b = WriteBatch::new();
         b.insert(7, b"key", Kind::Put, b"value");
-        let enc = b.encode();
+        let enc = b.payload().to_vec();
         for cut in 0..enc.len() {
             assert!(decode(&enc[..cut]).is_err(), "truncated at {cut}");
         }

@@ -17,12 +17,12 @@ use std::thread::JoinHandle;
 
 use arc_swap::ArcSwap;
 use parking_lot::{Condvar, Mutex, RwLock};
-use srdb_key::{Kind, SeqNo};
+use srdb_key::SeqNo;
 use srdb_manifest::{KeyspaceId, Manifest, Version, VersionEdit};
 use srdb_sst::BlockCache;
 use srdb_wal::Wal;
 
-use crate::batch::WriteBatch;
+use crate::batch::{DecodedEntry, WriteBatch};
 use crate::error::{Error, Result};
 use crate::limits::MAX_KEYSPACE_NAME_BYTES;
 use crate::memgen::{MemGen, SuperVersion, TableLevels};
@@ -411,17 +411,14 @@ impl Inner {
             return Ok(self.visible.get());
         }
         batch.validate()?;
-        let payload = batch.encode();
-        self.commit(&payload, batch.entries())
+        let entries = crate::batch::decode(batch.payload())
+            .expect("a WriteBatch always encodes a well-formed payload");
+        self.commit(batch.payload(), &entries)
     }
 
     /// The write path: WAL, memtables, publication. `entries` must be what
     /// `payload` encodes.
-    pub(crate) fn commit<'a>(
-        &self,
-        payload: &[u8],
-        entries: impl Iterator<Item = (KeyspaceId, &'a [u8], Kind, &'a [u8])> + Clone,
-    ) -> Result<SeqNo> {
+    pub(crate) fn commit(&self, payload: &[u8], entries: &[DecodedEntry<'_>]) -> Result<SeqNo> {
         self.check_writable()?;
         self.wait_while_stalled()?;
         let gate = self.write_gate.read();
@@ -429,7 +426,7 @@ impl Inner {
         let sv = self.sv.load();
         // Entries come grouped by keyspace: check each keyspace once.
         let mut last_checked = None;
-        for (id, ..) in entries.clone() {
+        for id in entries.iter().map(|e| e.keyspace) {
             if last_checked == Some(id) {
                 continue;
             }
@@ -450,10 +447,10 @@ impl Inner {
             }
         };
         let mut bytes = 0;
-        for (id, key, kind, value) in entries {
-            sv.mem.mems[&id].insert(key, seqno, kind, value);
-            bytes += key.len() + value.len() + crate::stats::ENTRY_OVERHEAD_BYTES;
-        }
+        crate::batch::for_each_effective(entries, |e| {
+            sv.mem.mems[&e.keyspace].insert(e.key, seqno, e.kind, e.value);
+            bytes += e.key.len() + e.value.len() + crate::stats::ENTRY_OVERHEAD_BYTES;
+        });
         let gen_bytes = sv.mem.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
         self.counters.record_write(payload.len() as u64);
         self.visible.finish_and_wait(seqno);

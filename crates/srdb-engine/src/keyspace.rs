@@ -67,7 +67,8 @@ impl Keyspace {
 
     fn write_one(&self, key: &[u8], kind: Kind, value: &[u8]) -> Result<SeqNo> {
         let payload = WriteBatch::encode_single(self.id, key, kind, value)?;
-        self.inner.commit(&payload, std::iter::once((self.id, key, kind, value)))
+        let entry = crate::batch::DecodedEntry { keyspace: self.id, kind, key, value };
+        self.inner.commit(&payload, std::slice::from_ref(&entry))
     }
 
     /// The value of `key`, if any.

@@ -67,13 +67,13 @@ pub(crate) fn open(dir: &Path, opts: crate::Options) -> Result<Inner> {
                 file: wal_dir.join(format!("segment {}", record.segment)),
                 reason: format!("record at offset {}: {reason}", record.offset),
             })?;
-            for e in entries {
+            batch::for_each_effective(&entries, |e| {
                 // A keyspace dropped after this write no longer exists.
                 if let Some(mem) = gen.mems.get(&e.keyspace) {
                     mem.insert(e.key, record.lsn, e.kind, e.value);
                     replay_bytes += e.key.len() + e.value.len() + ENTRY_OVERHEAD_BYTES;
                 }
-            }
+            });
             Ok(())
         })?;
     // Segments older than the MANIFEST's log number are fully in SST files.

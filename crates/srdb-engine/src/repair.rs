@@ -112,10 +112,10 @@ pub fn repair(dir: &Path) -> Result<RepairReport> {
             }
             wal_last = wal_last.max(record.lsn);
             let entries = crate::batch::decode(record.payload)?;
-            for e in entries {
+            crate::batch::for_each_effective(&entries, |e| {
                 let mem = mems.entry(e.keyspace).or_insert_with(|| Arc::new(Memtable::new()));
                 mem.insert(e.key, record.lsn, e.kind, e.value);
-            }
+            });
             report.wal_records_recovered += 1;
             Ok(())
         })?;

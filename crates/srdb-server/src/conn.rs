@@ -42,8 +42,7 @@ pub(crate) fn serve(srv: &Arc<Shared>, mut stream: TcpStream, info: Arc<ClientIn
     let _ = stream.set_read_timeout((!idle.is_zero()).then_some(idle));
     let _ = stream.set_write_timeout(Some(srv.config.reply_timeout));
     let _ = stream.set_nodelay(true);
-    let mut client =
-        Client { info, authenticated: srv.config.requirepass.is_none(), closing: false };
+    let mut client = Client::new(info, srv.config.requirepass.is_none());
     let mut parser = RequestParser::new();
     let mut out = Reply::new();
     let mut buf = vec![0u8; READ_BUFFER_BYTES];
@@ -64,20 +63,23 @@ pub(crate) fn serve(srv: &Arc<Shared>, mut stream: TcpStream, info: Arc<ClientIn
                     if client.closing {
                         break;
                     }
-                    if out.len() >= REPLY_FLUSH_BYTES && !send(srv, &mut stream, &mut out) {
+                    if out.len() >= REPLY_FLUSH_BYTES
+                        && !send(srv, &mut client, &mut stream, &mut out)
+                    {
                         return End::Io;
                     }
                 }
                 Ok(None) => break,
                 Err(e) => {
                     Counters::add(&srv.counters.protocol_errors, 1);
+                    client.apply_deferred(srv, &mut out);
                     out.error(&format!("ERR {e}"));
-                    send(srv, &mut stream, &mut out);
+                    send(srv, &mut client, &mut stream, &mut out);
                     return End::ProtocolError;
                 }
             }
         }
-        if !out.is_empty() && !send(srv, &mut stream, &mut out) {
+        if !send(srv, &mut client, &mut stream, &mut out) {
             return End::Io;
         }
         if client.closing {
@@ -94,7 +96,7 @@ pub(crate) fn serve(srv: &Arc<Shared>, mut stream: TcpStream, info: Arc<ClientIn
                 "ERR Protocol error: request of more than {} bytes (client-query-buffer-limit)",
                 srv.config.max_request_bytes
             ));
-            send(srv, &mut stream, &mut out);
+            send(srv, &mut client, &mut stream, &mut out);
             return End::RequestTooLarge;
         }
         let wanted = need.max(end + MIN_FREE_BYTES).max(READ_BUFFER_BYTES);
@@ -130,9 +132,13 @@ fn parser_limits(srv: &Shared, authenticated: bool) -> ParserLimits {
     }
 }
 
-/// Writes the pending replies; false if the client is gone or stuck past
-/// the reply timeout.
-fn send(srv: &Shared, stream: &mut TcpStream, out: &mut Reply) -> bool {
+/// Applies queued writes, then writes the pending replies; false if the
+/// client is gone or stuck past the reply timeout.
+fn send(srv: &Shared, client: &mut Client, stream: &mut TcpStream, out: &mut Reply) -> bool {
+    client.apply_deferred(srv, out);
+    if out.is_empty() {
+        return true;
+    }
     let ok = stream.write_all(out.bytes()).is_ok();
     srv.counters.net_output_bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
     out.clear();

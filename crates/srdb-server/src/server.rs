@@ -92,9 +92,11 @@ impl Server {
         let local_addr = listener.local_addr()?;
         let kv = db.kv();
         let writes = kv.stats().writes;
+        let combiner = crate::combiner::Combiner::start(kv.clone())?;
         let shared = Arc::new(Shared {
             db,
             kv,
+            combiner,
             config,
             local_addr,
             started: Instant::now(),
@@ -148,6 +150,7 @@ impl Server {
         drop(self.listener);
         self.shared.close_all_reads();
         self.active.wait_for_zero();
+        self.shared.combiner.stop();
         drop(sweep_stop);
         let _ = sweeper.join();
         Ok(())

@@ -129,6 +129,8 @@ pub(crate) struct Shared {
     pub(crate) db: Database,
     /// Its key-value store.
     pub(crate) kv: Kv,
+    /// The writer of blind writes.
+    pub(crate) combiner: crate::combiner::Combiner,
     pub(crate) config: ServerConfig,
     pub(crate) local_addr: SocketAddr,
     pub(crate) started: Instant,

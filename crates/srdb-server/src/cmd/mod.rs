@@ -14,6 +14,7 @@ use std::borrow::Cow;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use crate::combiner::{Put, Slot};
 use crate::resp::{Args, Reply};
 use crate::state::{ClientInfo, Shared};
 
@@ -57,12 +58,56 @@ pub(crate) type CmdResult = Result<(), ErrReply>;
 /// A command handler.
 pub(crate) type Handler = fn(&mut Ctx<'_>, Args<'_>) -> CmdResult;
 
+/// Deferred blind writes bigger than this are applied before the next
+/// command is read: bounds the memory a long pipeline of SETs holds.
+const MAX_DEFERRED_BYTES: usize = 1024 * 1024;
+
 /// The per-connection state commands read and change.
 pub(crate) struct Client {
     pub(crate) info: Arc<ClientInfo>,
     pub(crate) authenticated: bool,
     /// Set by QUIT: close after sending the replies.
     pub(crate) closing: bool,
+    /// Blind writes of consecutive SET / MSET commands not applied yet.
+    /// Their `+OK` replies are in the reply buffer from `deferred_from` on
+    /// and are sent only after [`Client::apply_deferred`] succeeded.
+    deferred: Vec<Put>,
+    deferred_bytes: usize,
+    deferred_replies: usize,
+    deferred_from: usize,
+    slot: Arc<Slot>,
+}
+
+impl Client {
+    pub(crate) fn new(info: Arc<ClientInfo>, authenticated: bool) -> Self {
+        Client {
+            info,
+            authenticated,
+            closing: false,
+            deferred: Vec::new(),
+            deferred_bytes: 0,
+            deferred_replies: 0,
+            deferred_from: 0,
+            slot: Arc::default(),
+        }
+    }
+
+    /// Applies the deferred writes through the write combiner; on failure
+    /// their `+OK` replies become the error.
+    pub(crate) fn apply_deferred(&mut self, srv: &Shared, out: &mut Reply) {
+        if self.deferred_replies == 0 {
+            return;
+        }
+        if let Err(e) = srv.combiner.apply(&mut self.deferred, &self.slot) {
+            out.truncate(self.deferred_from);
+            for _ in 0..self.deferred_replies {
+                out.error(&e.0);
+            }
+        }
+        self.deferred.clear();
+        self.deferred_bytes = 0;
+        self.deferred_replies = 0;
+    }
 }
 
 /// What a handler works with.
@@ -70,14 +115,48 @@ pub(crate) struct Ctx<'a> {
     pub(crate) srv: &'a Arc<Shared>,
     pub(crate) client: &'a mut Client,
     pub(crate) out: &'a mut Reply,
+    /// Where this command's reply starts (an error replaces it from here).
+    reply_from: usize,
+}
+
+impl Ctx<'_> {
+    /// Queues a blind write; [`Ctx::defer_ok`] answers for it.
+    pub(crate) fn defer_put(&mut self, key: &[u8], value: &[u8], expire_at_ms: Option<u64>) {
+        let c = &mut *self.client;
+        if c.deferred_replies == 0 && c.deferred.is_empty() {
+            c.deferred_from = self.out.len();
+        }
+        c.deferred_bytes += key.len() + value.len();
+        c.deferred.push((key.to_vec(), value.to_vec(), expire_at_ms));
+    }
+
+    /// Answers `+OK` for the writes queued by this command.
+    pub(crate) fn defer_ok(&mut self) {
+        self.out.ok();
+        self.client.deferred_replies += 1;
+        if self.client.deferred_bytes > MAX_DEFERRED_BYTES {
+            self.apply_deferred();
+        }
+    }
+
+    /// Applies queued blind writes before a command that must see them.
+    pub(crate) fn apply_deferred(&mut self) {
+        self.client.apply_deferred(self.srv, self.out);
+        self.reply_from = self.out.len();
+    }
 }
 
 /// Runs one request and appends its reply to `out`.
 pub(crate) fn execute(srv: &Arc<Shared>, client: &mut Client, out: &mut Reply, args: Args<'_>) {
     srv.counters.commands_processed.fetch_add(1, Ordering::Relaxed);
-    let before = out.len();
-    let name = args.get(0);
-    let Some(spec) = lookup(name) else {
+    let spec = lookup(args.get(0));
+    // Blind writes queued by earlier commands are applied before anything
+    // else runs or answers, so every command sees them and replies stay in
+    // order. Only SET and MSET queue more.
+    if !(client.authenticated && spec.is_some_and(|s| s.defers())) {
+        client.apply_deferred(srv, out);
+    }
+    let Some(spec) = spec else {
         out.error(&unknown_command(args));
         return;
     };
@@ -95,14 +174,17 @@ pub(crate) fn execute(srv: &Arc<Shared>, client: &mut Client, out: &mut Reply, a
         d.last_command.push_str(spec.name);
         d.last_active = Some(std::time::Instant::now());
     }
-    let mut ctx = Ctx { srv, client, out };
+    let mut ctx = Ctx { srv, client, out, reply_from: 0 };
+    ctx.reply_from = ctx.out.len();
     let result = (spec.handler)(&mut ctx, args);
     if let Err(e) = result {
-        out.truncate(before);
-        out.error(&e.0);
-    } else if out.len() - before > srv.config.max_reply_bytes {
-        out.truncate(before);
-        out.error(&format!(
+        ctx.out.truncate(ctx.reply_from);
+        // Queued writes answer before this error does.
+        ctx.apply_deferred();
+        ctx.out.error(&e.0);
+    } else if ctx.out.len() - ctx.reply_from > srv.config.max_reply_bytes {
+        ctx.out.truncate(ctx.reply_from);
+        ctx.out.error(&format!(
             "ERR the reply to '{}' exceeds the output buffer limit of {} bytes",
             spec.name, srv.config.max_reply_bytes
         ));

@@ -75,17 +75,17 @@ pub(super) fn set(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     if value.len() > MAX_KV_VALUE_BYTES {
         return Err(ErrReply::msg(TOO_LARGE));
     }
-    let kv = &ctx.srv.kv;
     if !nx && !xx && !get && expiry != SetExpiry::Keep {
         let at = match expiry {
             SetExpiry::At(at) => Some(at),
             _ => None,
         };
-        kv.put_with_expiry(key, value, at)?;
-        ctx.out.ok();
+        ctx.defer_put(key, value, at);
+        ctx.defer_ok();
         return Ok(());
     }
-    let (old, written) = kv.update(key, |old| {
+    ctx.apply_deferred();
+    let (old, written) = ctx.srv.kv.update(key, |old| {
         let skip = (nx && old.is_some()) || (xx && old.is_none());
         if skip {
             return (KvWrite::Keep, (old.map(|e| e.value), false));
@@ -160,12 +160,13 @@ pub(super) fn mset(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     if args.len().is_multiple_of(2) {
         return Err(ErrReply::wrong_args("mset"));
     }
-    let mut batch = ctx.srv.kv.batch();
-    for i in (1..args.len()).step_by(2) {
-        batch.put(args.get(i), args.get(i + 1));
+    if (2..args.len()).step_by(2).any(|i| args.get(i).len() > MAX_KV_VALUE_BYTES) {
+        return Err(ErrReply::msg(TOO_LARGE));
     }
-    batch.commit()?;
-    ctx.out.ok();
+    for i in (1..args.len()).step_by(2) {
+        ctx.defer_put(args.get(i), args.get(i + 1), None);
+    }
+    ctx.defer_ok();
     Ok(())
 }
 

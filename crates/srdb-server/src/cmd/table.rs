@@ -27,10 +27,17 @@ pub(crate) struct CommandSpec {
     pub(crate) summary: &'static str,
     /// Whether it runs before authentication.
     pub(crate) no_auth: bool,
+
     pub(crate) handler: Handler,
 }
 
 impl CommandSpec {
+    /// Whether it may queue blind writes for the write combiner (SET,
+    /// MSET) instead of applying earlier queued ones first.
+    pub(crate) fn defers(&self) -> bool {
+        matches!(self.name, "set" | "mset")
+    }
+
     pub(crate) fn arity_ok(&self, n: usize) -> bool {
         let n = n as i32;
         if self.arity >= 0 {

@@ -1,0 +1,172 @@
+//! The write combiner: blind writes (plain SET, MSET) from all connections
+//! go to one writer thread, which applies everything queued as one atomic
+//! batch and wakes each waiting connection.
+//!
+//! Why: with a thread per connection, dozens of threads writing at once
+//! make the engine's group commit hand the WAL and the visible sequence
+//! number back and forth between them, waking every waiter each time. One
+//! writer has no such contention; each connection sleeps only on its own
+//! slot and is woken once. Under `--sync always` the batches that queue up
+//! during one fsync share the next one: group commit at the server.
+//!
+//! Ordering: a connection waits for its writes before it runs its next
+//! command, so its own commands stay in order; writes of different
+//! connections in one batch were concurrent, so any order between them is
+//! valid. The batch takes the keys' stripe locks in shared mode
+//! (`KvBatch::commit`), so read-modify-write commands stay atomic.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use srdb::Kv;
+
+use crate::cmd::ErrReply;
+
+/// Bytes of keys and values one batch of the writer holds at most: far
+/// below the engine's 64 MiB batch limit, large enough that batching costs
+/// nothing. A job larger than this alone is applied alone.
+const MAX_BATCH_BYTES: usize = 8 * 1024 * 1024;
+
+/// A connection with at least this many writes queued (a pipeline of SETs,
+/// an MSET) writes them to the engine itself: the batch is already large
+/// enough that the engine's group commit costs little per key, and such
+/// connections then insert into the memtable in parallel instead of one
+/// after the other on the writer thread.
+const DIRECT_PUTS: usize = 4;
+
+/// One key to write: key, value, expiry (ms since the epoch).
+pub(crate) type Put = (Vec<u8>, Vec<u8>, Option<u64>);
+
+/// Where a connection waits for its job.
+#[derive(Default)]
+pub(crate) struct Slot {
+    state: Mutex<Option<Result<(), String>>>,
+    done: Condvar,
+}
+
+impl Slot {
+    fn complete(&self, result: Result<(), String>) {
+        *lock(&self.state) = Some(result);
+        self.done.notify_one();
+    }
+
+    fn wait(&self) -> Result<(), String> {
+        let mut st = lock(&self.state);
+        loop {
+            if let Some(result) = st.take() {
+                return result;
+            }
+            st = self.done.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+struct Job {
+    puts: Vec<Put>,
+    bytes: usize,
+    slot: Arc<Slot>,
+}
+
+#[derive(Default)]
+struct Queue {
+    jobs: Vec<Job>,
+    stopping: bool,
+}
+
+struct Inner {
+    kv: Kv,
+    queue: Mutex<Queue>,
+    work: Condvar,
+}
+
+/// The writer thread and its queue.
+pub(crate) struct Combiner {
+    inner: Arc<Inner>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Combiner {
+    pub(crate) fn start(kv: Kv) -> std::io::Result<Combiner> {
+        let inner = Arc::new(Inner { kv, queue: Mutex::default(), work: Condvar::new() });
+        let worker = inner.clone();
+        let thread = std::thread::Builder::new()
+            .name("srdb-writer".into())
+            .spawn(move || writer_loop(&worker))?;
+        Ok(Combiner { inner, thread: Mutex::new(Some(thread)) })
+    }
+
+    /// Applies `puts` (emptied) and waits until they are written as the
+    /// store's sync policy requires.
+    pub(crate) fn apply(&self, puts: &mut Vec<Put>, slot: &Arc<Slot>) -> Result<(), ErrReply> {
+        if puts.is_empty() {
+            return Ok(());
+        }
+        if puts.len() >= DIRECT_PUTS {
+            let mut batch = self.inner.kv.batch();
+            for (key, value, expire_at_ms) in puts.drain(..) {
+                batch.put_with_expiry(key, value, expire_at_ms);
+            }
+            return batch.commit().map(|_| ()).map_err(ErrReply::from);
+        }
+        let bytes = puts.iter().map(|(k, v, _)| k.len() + v.len()).sum();
+        {
+            let mut q = lock(&self.inner.queue);
+            if q.stopping {
+                return Err(ErrReply::msg("ERR the server is shutting down"));
+            }
+            q.jobs.push(Job { puts: std::mem::take(puts), bytes, slot: slot.clone() });
+        }
+        self.inner.work.notify_one();
+        slot.wait().map_err(|e| ErrReply(e.into()))
+    }
+
+    /// Finishes the queued jobs and stops the writer.
+    pub(crate) fn stop(&self) {
+        lock(&self.inner.queue).stopping = true;
+        self.inner.work.notify_one();
+        if let Some(t) = lock(&self.thread).take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn writer_loop(inner: &Inner) {
+    let mut jobs = Vec::new();
+    loop {
+        {
+            let mut q = lock(&inner.queue);
+            while q.jobs.is_empty() && !q.stopping {
+                q = inner.work.wait(q).unwrap_or_else(|p| p.into_inner());
+            }
+            if q.jobs.is_empty() {
+                return;
+            }
+            // Take jobs up to the byte bound (at least one).
+            let mut bytes = 0;
+            let take = q
+                .jobs
+                .iter()
+                .take_while(|j| {
+                    bytes += j.bytes;
+                    bytes <= MAX_BATCH_BYTES || bytes == j.bytes
+                })
+                .count()
+                .max(1);
+            jobs.extend(q.jobs.drain(..take));
+        }
+        let mut batch = inner.kv.batch();
+        for job in &jobs {
+            for (key, value, expire_at_ms) in &job.puts {
+                batch.put_with_expiry(key, value, *expire_at_ms);
+            }
+        }
+        let result = batch.commit().map(|_| ()).map_err(|e| ErrReply::from(e).0.into_owned());
+        for job in jobs.drain(..) {
+            job.slot.complete(result.clone());
+        }
+    }
+}

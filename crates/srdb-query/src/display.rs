@@ -136,8 +136,11 @@ pub fn literal(value: &Value) -> String {
             if d.is_sign_negative() && !text.starts_with('-') {
                 text.insert(0, '-');
             }
-            // Without a point the text would read back as an integer.
-            if text.contains('.') {
+            // Without a point an integer within i64 or u64 would read back as
+            // an integer; one beyond them reads back as a decimal as it is
+            // (and has no room for a point in 96 bits).
+            let fits_u64_or_i64 = text.parse::<i64>().is_ok() || text.parse::<u64>().is_ok();
+            if text.contains('.') || !fits_u64_or_i64 {
                 text
             } else {
                 format!("{text}.0")

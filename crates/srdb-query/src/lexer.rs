@@ -143,21 +143,16 @@ fn number(text: &str, start: usize) -> Result<(Value, usize), ParseError> {
             return Err(ParseError::new(start, format!("the integer {source} is out of range")));
         }
     } else {
-        let exact = if source.contains(['e', 'E']) {
-            Decimal::from_scientific(source).ok()
-        } else {
-            Decimal::from_str_exact(source).ok()
-        };
-        match exact {
-            Some(mut d) => {
-                // Keep the sign of `-0.0`, which a float field distinguishes.
-                if source.starts_with('-') && d.is_zero() {
-                    d.set_sign_negative(true);
-                }
-                Value::Decimal(d)
-            }
+        // A decimal when one holds the number exactly; otherwise the nearest
+        // float, itself read as a decimal when its shortest form is one, so
+        // that a float's text form always reads back as the same literal.
+        match exact_decimal(source) {
+            Some(d) => Value::Decimal(d),
             None => match source.parse::<f64>() {
-                Ok(f) if f.is_finite() => Value::Float64(f),
+                Ok(f) if f.is_finite() => match exact_decimal(&format!("{f:?}")) {
+                    Some(d) => Value::Decimal(d),
+                    None => Value::Float64(f),
+                },
                 _ => {
                     return Err(ParseError::new(
                         start,
@@ -168,6 +163,20 @@ fn number(text: &str, start: usize) -> Result<(Value, usize), ParseError> {
         }
     };
     Ok((value, at))
+}
+
+/// The decimal that `text` (digits with a point or an exponent) denotes
+/// exactly, if one does; `-0.0` keeps its sign.
+fn exact_decimal(text: &str) -> Option<Decimal> {
+    let mut d = if text.contains(['e', 'E']) {
+        Decimal::from_scientific(text).ok()?
+    } else {
+        Decimal::from_str_exact(text).ok()?
+    };
+    if text.starts_with('-') && d.is_zero() {
+        d.set_sign_negative(true);
+    }
+    Some(d)
 }
 
 /// A string in single or double quotes starting at `start`. Inside, the

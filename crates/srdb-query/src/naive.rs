@@ -25,13 +25,10 @@ pub fn naive_execute(query: &BoundQuery, rows: &[(u64, i64, Row)]) -> Vec<(u64, 
         Some((field, direction)) => (field.as_str(), *direction),
         None => ("_seq", Direction::Asc),
     };
-    matched.sort_by(|a, b| {
-        let key = |r: &(u64, i64, Row)| order_value(r, order_field);
-        let ordering = key(a).cmp(&key(b)).then(a.0.cmp(&b.0));
-        match direction {
-            Direction::Asc => ordering,
-            Direction::Desc => ordering.reverse(),
-        }
+    matched.sort_by_cached_key(|r| SortKey {
+        seq: r.0,
+        value: order_value(r, order_field),
+        direction,
     });
     let offset = usize::try_from(q.offset).unwrap_or(usize::MAX);
     let limit = q.limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
@@ -65,6 +62,26 @@ pub(crate) fn project(seq: u64, time: i64, row: &Row, select: Option<&[String]>)
             (name.clone(), value)
         })
         .collect()
+}
+
+/// A row's place in the order of a query.
+#[derive(PartialEq, Eq)]
+struct SortKey {
+    seq: u64,
+    value: Value,
+    direction: Direction,
+}
+
+impl Ord for SortKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        compare_rows((self.seq, &self.value), (other.seq, &other.value), self.direction)
+    }
+}
+
+impl PartialOrd for SortKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// Compares two rows for an order on `field` (then `_seq`) in `direction`,

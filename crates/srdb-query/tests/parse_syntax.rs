@@ -15,6 +15,9 @@ fn parser_literal() -> BoxedStrategy<Value> {
         any::<i64>().prop_map(Value::Int),
         ((i64::MAX as u64 + 1)..=u64::MAX).prop_map(Value::Uint),
         (any::<i64>(), 0u32..=28).prop_map(|(m, s)| Value::Decimal(Decimal::new(m, s))),
+        (any::<u32>(), any::<u32>(), any::<u32>(), any::<bool>(), 0u32..=28).prop_map(
+            |(lo, mid, hi, neg, s)| Value::Decimal(Decimal::from_parts(lo, mid, hi, neg, s))
+        ),
         prop::sample::select(vec![1e300, -2.5e-300, 1.7976931348623157e308])
             .prop_map(Value::Float64),
         any::<String>().prop_map(Value::String),
@@ -157,6 +160,14 @@ fn every_construct() {
     assert_eq!(e("x = -9223372036854775808"), f("x").eq(i64::MIN));
     assert_eq!(e("x = 1e300"), f("x").eq(1e300));
     assert_eq!(e("x = 2e3"), f("x").eq(Decimal::new(2000, 0)));
+    // Found by the fuzzer: a 29-digit integer decimal has no room for ".0".
+    let big = e("x < 11483480878700000011483480001.0");
+    assert_eq!(parse_expr(&big.to_string()).unwrap(), big);
+    let big = Expr::field("x").eq(Decimal::MAX);
+    assert_eq!(parse_expr(&big.to_string()).unwrap(), big);
+    // Found by the fuzzer: 0e50 is no decimal by its text but is zero.
+    assert_eq!(e("x = 0E50"), f("x").eq(Decimal::ZERO));
+    assert_eq!(e("x = 1.000000000000000000000000000000001"), f("x").eq(Decimal::ONE));
     let minus_zero = e("x = -0.0");
     assert!(minus_zero.to_string().starts_with("x = -0"), "{minus_zero}");
     assert_eq!(

@@ -12,6 +12,7 @@ pub mod redb;
 pub mod rocksdb;
 pub mod sqlite;
 pub mod srdb;
+pub mod srdb_table;
 
 use crate::engine::{EngineOptions, KvEngine};
 use crate::error::{Error, Result};
@@ -56,7 +57,7 @@ pub fn describe_kv_engine(name: &str, options: &EngineOptions) -> Result<String>
 }
 
 /// Names of the table engines compiled into this build, in report order.
-pub const TABLE_ENGINES: &[&str] = &["sqlite"];
+pub const TABLE_ENGINES: &[&str] = &["srdb", "sqlite"];
 
 /// Something to do with a table engine type chosen at run time by name.
 pub trait TableEngineVisitor {
@@ -69,6 +70,7 @@ pub trait TableEngineVisitor {
 /// Calls `visitor` with the table engine called `name`.
 pub fn with_table_engine<V: TableEngineVisitor>(name: &str, visitor: V) -> Result<V::Output> {
     match name {
+        "srdb" => Ok(visitor.visit::<srdb_table::SrdbTableEngine>("srdb")),
         "sqlite" => Ok(visitor.visit::<sqlite::SqliteEngine>("sqlite")),
         other => Err(Error::Config(format!(
             "unknown table engine {other:?}; this build has {}",

@@ -54,6 +54,9 @@ pub(crate) fn serve(srv: &Arc<Shared>, mut stream: TcpStream, info: Arc<ClientIn
             let limits = parser_limits(srv, client.authenticated);
             let parsed = parser.parse(&buf[start..end], &limits);
             match parsed {
+                Ok(Some(used)) if used > srv.config.max_request_bytes => {
+                    return too_large(srv, &mut client, &mut stream, &mut out);
+                }
                 Ok(Some(used)) => {
                     let args = parser.args(&buf[start..end]);
                     if !args.is_empty() {
@@ -92,12 +95,7 @@ pub(crate) fn serve(srv: &Arc<Shared>, mut stream: TcpStream, info: Arc<ClientIn
         start = 0;
         let need = if parser.in_request() { parser.need() } else { end + 1 };
         if need > srv.config.max_request_bytes {
-            out.error(&format!(
-                "ERR Protocol error: request of more than {} bytes (client-query-buffer-limit)",
-                srv.config.max_request_bytes
-            ));
-            send(srv, &mut client, &mut stream, &mut out);
-            return End::RequestTooLarge;
+            return too_large(srv, &mut client, &mut stream, &mut out);
         }
         let wanted = need.max(end + MIN_FREE_BYTES).max(READ_BUFFER_BYTES);
         if buf.len() < wanted {
@@ -130,6 +128,18 @@ fn parser_limits(srv: &Shared, authenticated: bool) -> ParserLimits {
             max_bulk_bytes: MAX_UNAUTHENTICATED_BULK_BYTES,
         }
     }
+}
+
+/// Refuses a request over `max_request_bytes` and ends the connection:
+/// the rest of the request would have to be read to find the next one.
+fn too_large(srv: &Shared, client: &mut Client, stream: &mut TcpStream, out: &mut Reply) -> End {
+    client.apply_deferred(srv, out);
+    out.error(&format!(
+        "ERR Protocol error: request of more than {} bytes (client-query-buffer-limit)",
+        srv.config.max_request_bytes
+    ));
+    send(srv, client, stream, out);
+    End::RequestTooLarge
 }
 
 /// Applies queued writes, then writes the pending replies; false if the

@@ -202,6 +202,13 @@ pub(super) fn scan(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
         i += 2;
     }
+    if !strings_only {
+        // Every key is a string: no key of another type exists.
+        ctx.out.array(2);
+        ctx.out.bulk(b"0");
+        ctx.out.array(0);
+        return Ok(());
+    }
     let after = match cursor {
         0 => None,
         id => Some(ctx.srv.cursors().get(id).cloned().ok_or_else(invalid_cursor)?),
@@ -213,7 +220,7 @@ pub(super) fn scan(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     for _ in 0..count {
         match it.next_key()? {
             Some(key) if key.starts_with(prefix) => {
-                if strings_only && glob::matches(pattern, &key) {
+                if glob::matches(pattern, &key) {
                     found.push(key.clone());
                 }
                 last = Some(key);

@@ -55,6 +55,7 @@ fn decode_entries(mut input: &[u8]) -> (BTreeMap<InternalKey, Vec<u8>>, WriterOp
         compression: if byte(2) & 1 == 0 { Compression::Snappy } else { Compression::None },
         bloom_bits_per_key: if byte(2) & 2 == 0 { 10 } else { 0 },
         time_extractor: None,
+        properties: vec![byte(3)],
     };
     let flip = usize::from(byte(3)) * 131;
     let mut model = BTreeMap::new();

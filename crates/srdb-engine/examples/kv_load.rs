@@ -26,6 +26,11 @@ fn main() {
         ks.put(key(i), value).unwrap();
     }
     let put = start.elapsed();
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        for line in status.lines().filter(|l| l.starts_with("VmHWM") || l.starts_with("Rss")) {
+            println!("after load: {line}");
+        }
+    }
     engine.flush().unwrap();
     let start = Instant::now();
     for i in 0..n {

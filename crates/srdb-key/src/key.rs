@@ -64,9 +64,14 @@ impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KeyError::TooShort { len } => {
-                write!(f, "internal key of {len} bytes is shorter than its {TRAILER_BYTES}-byte trailer")
+                write!(
+                    f,
+                    "internal key of {len} bytes is shorter than its {TRAILER_BYTES}-byte trailer"
+                )
             }
-            KeyError::UnknownKind { kind } => write!(f, "internal key has unknown kind byte {kind:#04x}"),
+            KeyError::UnknownKind { kind } => {
+                write!(f, "internal key has unknown kind byte {kind:#04x}")
+            }
         }
     }
 }

@@ -37,6 +37,6 @@ mod key;
 
 pub use iter::{BoxError, InternalIterator};
 pub use key::{
-    compare_internal, parse, seek_key, InternalKey, Kind, KeyError, ParsedKey, SeqNo,
+    compare_internal, parse, seek_key, InternalKey, KeyError, Kind, ParsedKey, SeqNo,
     MAX_KEY_BYTES, MAX_SEQNO, TRAILER_BYTES,
 };

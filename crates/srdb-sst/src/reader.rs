@@ -116,7 +116,7 @@ impl Sst {
                 format!("the file is {len} bytes long, shorter than a header"),
             ));
         }
-        let bytes = Backing::map(&file).map_err(|e| SstError::io(path, e))?;
+        let bytes = Backing::map(file).map_err(|e| SstError::io(path, e))?;
         Self::from_backing(path.to_path_buf(), file_number, bytes, cache)
     }
 
@@ -357,8 +357,25 @@ impl Sst {
         fill_cache: bool,
     ) -> Result<BlockBytes<'_>, SstError> {
         let start = handle.offset as usize;
-        let framed = &self.bytes[start..start + handle.len as usize + FRAME_TRAILER_BYTES];
+        let framed_len = handle.len as usize + FRAME_TRAILER_BYTES;
         let corrupt = |reason| SstError::corruption(&self.path, handle.offset, reason);
+        if !fill_cache {
+            // A one-pass reader: read past the mapping (see
+            // `Backing::read_unmapped`), unless the block is cached already.
+            if let Some(block) = self.cache.as_ref().and_then(|c| c.get(self.id, handle.offset)) {
+                return Ok(BlockBytes::Shared(block));
+            }
+            if let Some(read) = self.bytes.read_unmapped(handle.offset, framed_len) {
+                let framed = read.map_err(|e| SstError::io(&self.path, e))?;
+                let (payload, kind) = frame::check(&framed).map_err(corrupt)?;
+                let block: Arc<[u8]> = match kind {
+                    Compression::None => payload.into(),
+                    Compression::Snappy => frame::decompress(payload).map_err(corrupt)?.into(),
+                };
+                return Ok(BlockBytes::Shared(block));
+            }
+        }
+        let framed = &self.bytes[start..start + framed_len];
         // The kind byte is trusted only after the checksum, which covers it,
         // is verified: a damaged kind byte fails that check on either path.
         if framed[handle.len as usize] == Compression::None as u8 {

@@ -6,6 +6,8 @@
 //! - `cargo xtask fuzz`: runs the fuzz targets on the stable toolchain.
 //! - `cargo xtask bench`: runs the criterion benches and the comparison with
 //!   peer databases.
+//! - `cargo xtask crash` and `cargo xtask model`: the engine's crash test and
+//!   model test with many more cycles and cases than CI runs.
 //!
 //! It has no dependencies so that it builds in a few seconds.
 
@@ -37,7 +39,14 @@ commands:
       Installs cargo-fuzz if it is missing. Fails if any target fails.
   bench [--quick]
       Runs the criterion benches of the crates under crates/ and the srdb-bench
-      comparison runner. --quick shortens every measurement.";
+      comparison runner. --quick shortens every measurement.
+  crash [--cycles N]
+      The engine's crash test (a child process killed with SIGKILL while it
+      writes, then checked) with N kill/reopen cycles per sync policy
+      (default 50; CI runs 4), in a release build.
+  model [--cases N]
+      The engine's model test against a BTreeMap with N random histories
+      (default 500; CI runs 24), in a release build.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -95,6 +104,30 @@ fn run(args: &[String]) -> Result<ExitCode, Error> {
             bench::add_steps(&Workspace::locate(false), &mut report, bench::Options { quick })
                 .map_err(Error::Failed)?;
             (report, "cargo xtask bench")
+        }
+        "crash" | "model" => {
+            let (flag, env, default, test) = if command == "crash" {
+                ("--cycles", "SRDB_CRASH_CYCLES", 50, "crash_recovery")
+            } else {
+                ("--cases", "SRDB_MODEL_CASES", 500, "model_kv")
+            };
+            let count = args.number(flag)?.unwrap_or(default);
+            args.finish()?;
+            let workspace = Workspace::locate(false);
+            let mut cmd = workspace.cargo([
+                "test",
+                "--release",
+                "-p",
+                "srdb-engine",
+                "--test",
+                test,
+                "--",
+                "--nocapture",
+            ]);
+            cmd.env(env, count.to_string());
+            let mut report = Report::default();
+            report.run(&format!("{test} ({env}={count})"), cmd);
+            (report, if command == "crash" { "cargo xtask crash" } else { "cargo xtask model" })
         }
         "-h" | "--help" | "help" => {
             println!("{USAGE}");

@@ -401,9 +401,9 @@ pub(crate) fn time_of(table: &str, value: &Value) -> DbResult<i64> {
 pub(crate) fn output_row(
     seq: u64,
     time_ns: i64,
-    fields: impl IntoIterator<Item = (String, Value)>,
+    fields: impl ExactSizeIterator<Item = (String, Value)>,
 ) -> Row {
-    let mut row = Row::new();
+    let mut row = Row::with_capacity(fields.len() + 2);
     row.insert("_seq", Value::Uint(seq));
     row.insert("_time", Value::Time(time_ns));
     for (name, value) in fields {

@@ -23,7 +23,7 @@ use serde::de::DeserializeOwned;
 use srdb_engine::{Iter, Keyspace, Snapshot};
 use srdb_index::KeyRange;
 use srdb_query::{Access, Direction, Expr, Plan, Query, RowAccess};
-use srdb_schema::{decode_field, decode_time, Row, Schema, Value};
+use srdb_schema::{decode_field, decode_fields, decode_time, Row, Schema, Value};
 
 use crate::table::read::{columns, decode_columns, decode_stored, seq_key, seq_of, Column};
 use crate::table::write::index_entry_seq;
@@ -199,26 +199,28 @@ impl Table {
     /// indexes.
     fn plan(&self, query: &Query) -> DbResult<Plan> {
         let state = self.shared.read_state()?;
-        self.plan_with(&state.schema, &state.indexes, query)
+        Ok(self.plan_with(&state.schema, &state.indexes, query)?.0)
     }
 
+    /// The plan, and the schema indexes of the fields its filter reads.
     fn plan_with(
         &self,
         schema: &Schema,
         indexes: &[crate::table::IndexHandle],
         query: &Query,
-    ) -> DbResult<Plan> {
+    ) -> DbResult<(Plan, Vec<usize>)> {
         let bound = query
             .bind(schema)
             .map_err(|e| DbError::Query { table: self.shared.name.clone(), source: Box::new(e) })?;
         let ready: Vec<&str> =
             indexes.iter().filter(|i| !i.building).map(|i| i.field.as_str()).collect();
-        Ok(srdb_query::plan(&bound, schema, &ready))
+        let plan = srdb_query::plan(&bound, schema, &ready);
+        Ok((plan, bound.filter_field_indexes().to_vec()))
     }
 
     fn execute(&self, query: &Query) -> DbResult<QueryRows> {
         let state = self.shared.read_state()?;
-        let plan = self.plan_with(&state.schema, &state.indexes, query)?;
+        let (plan, filter_fields) = self.plan_with(&state.schema, &state.indexes, query)?;
         let snapshot = self.shared.db.engine.snapshot();
         let index_of = |field: &str| {
             state.indexes.iter().find(|i| i.field == field).map(|i| i.ks.clone()).ok_or_else(|| {
@@ -243,6 +245,11 @@ impl Table {
             rows: state.rows.clone(),
             snapshot,
             residual: plan.residual.clone(),
+            filter_names: filter_fields
+                .iter()
+                .map(|&i| state.schema.fields()[i].name.clone())
+                .collect(),
+            filter_fields,
             projection,
         };
         drop(state);
@@ -268,6 +275,9 @@ struct Ctx {
     rows: Keyspace,
     snapshot: Snapshot,
     residual: Option<Expr>,
+    /// Schema indexes of the fields the filter reads, and their names.
+    filter_fields: Vec<usize>,
+    filter_names: Vec<String>,
     projection: Option<Vec<Column>>,
 }
 
@@ -275,7 +285,15 @@ impl Ctx {
     fn matches(&self, seq: u64, bytes: &[u8]) -> DbResult<bool> {
         match &self.residual {
             None => Ok(true),
-            Some(expr) => expr.try_eval(&Encoded { ctx: self, seq, bytes }),
+            Some(expr) => {
+                // The filter's fields decode together: one header parse per
+                // row, and nothing the filter does not read.
+                let values =
+                    decode_fields(bytes, &self.schema, &self.filter_fields).map_err(|source| {
+                        DbError::CorruptRow { table: self.table.to_string(), seq, source }
+                    })?;
+                expr.try_eval(&Encoded { ctx: self, seq, bytes, values })
+            }
         }
     }
 
@@ -300,18 +318,24 @@ impl Ctx {
     }
 }
 
-/// A stored row seen by the filter: fields decode when the filter reads them.
+/// A stored row seen by the filter: the fields it reads, decoded, and
+/// `_seq` and `_time`.
 struct Encoded<'a> {
     ctx: &'a Ctx,
     seq: u64,
     bytes: &'a [u8],
+    /// One value per `ctx.filter_fields`.
+    values: Vec<Value>,
 }
 
 impl RowAccess for Encoded<'_> {
     type Error = DbError;
 
     fn value(&self, field: &str) -> Result<Cow<'_, Value>, DbError> {
-        self.ctx.value(field, self.seq, self.bytes).map(Cow::Owned)
+        match self.ctx.filter_names.iter().position(|n| n == field) {
+            Some(at) => Ok(Cow::Borrowed(&self.values[at])),
+            None => self.ctx.value(field, self.seq, self.bytes).map(Cow::Owned),
+        }
     }
 }
 

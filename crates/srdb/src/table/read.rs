@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use srdb_engine::Iter;
-use srdb_schema::{decode_fields, decode_row, decode_time, Row, Schema, Value};
+use srdb_schema::{decode_fields, decode_time, decode_values, Row, Schema, Value};
 
 use crate::table::{output_row, DbError, DbResult, Table};
 
@@ -27,12 +27,13 @@ pub(crate) fn seq_of(table: &str, key: &[u8]) -> DbResult<u64> {
 
 /// Decodes a stored row into the row callers see.
 pub(crate) fn decode_stored(table: &str, schema: &Schema, seq: u64, bytes: &[u8]) -> DbResult<Row> {
-    let (time_ns, row) = decode_row(bytes, schema).map_err(|source| DbError::CorruptRow {
+    let (time_ns, values) = decode_values(bytes, schema).map_err(|source| DbError::CorruptRow {
         table: table.to_owned(),
         seq,
         source,
     })?;
-    Ok(output_row(seq, time_ns, row))
+    let names = schema.fields().iter().map(|f| f.name.clone());
+    Ok(output_row(seq, time_ns, names.zip(values)))
 }
 
 /// What a projection asks for: `_seq`, `_time`, or field `i` of the schema.

@@ -47,6 +47,9 @@ pub enum ProtocolError {
     /// An inline command line has no end within the inline limit.
     #[error("Protocol error: too big inline request")]
     TooBigInline,
+    /// An inline command has more arguments than a request may have.
+    #[error("Protocol error: too many arguments in inline request")]
+    TooManyInlineArgs,
     /// An inline command has a quote that is not closed.
     #[error("Protocol error: unbalanced quotes in request")]
     UnbalancedQuotes,
@@ -78,6 +81,10 @@ pub struct RequestParser {
     state: State,
     /// Bytes the request in progress needs before it can complete, at least.
     need: usize,
+    /// Offset (from the request's start) before which the line being
+    /// looked for has no end: a line that arrives byte by byte is scanned
+    /// once, not once per read.
+    scanned: usize,
 }
 
 impl Default for RequestParser {
@@ -95,6 +102,7 @@ impl RequestParser {
             source: Source::Input,
             state: State::Start,
             need: 0,
+            scanned: 0,
         }
     }
 
@@ -108,13 +116,25 @@ impl RequestParser {
         buf: &[u8],
         limits: &ParserLimits,
     ) -> Result<Option<usize>, ProtocolError> {
+        let parsed = self.parse_request(buf, limits);
+        if let Ok(Some(_)) = parsed {
+            self.scanned = 0;
+        }
+        parsed
+    }
+
+    fn parse_request(
+        &mut self,
+        buf: &[u8],
+        limits: &ParserLimits,
+    ) -> Result<Option<usize>, ProtocolError> {
         if let State::Start = self.state {
             self.args.clear();
             self.need = 1;
             match buf.first() {
                 None => return Ok(None),
                 Some(b'*') => {
-                    let Some((count, next)) = header_line(buf, 1)? else {
+                    let Some((count, next)) = self.header_line(buf, 1)? else {
                         self.need = buf.len() + 1;
                         return Ok(None);
                     };
@@ -130,7 +150,7 @@ impl RequestParser {
                     }
                     self.state = State::Multibulk { remaining: count.unwrap_or(0), pos: next };
                 }
-                Some(_) => return self.parse_inline(buf),
+                Some(_) => return self.parse_inline(buf, limits),
             }
         }
         self.parse_bulks(buf, limits)
@@ -152,7 +172,7 @@ impl RequestParser {
             if first != b'$' {
                 return Err(ProtocolError::ExpectedDollar(first as char));
             }
-            let Some((len, start)) = header_line(buf, pos + 1)? else {
+            let Some((len, start)) = self.header_line(buf, pos + 1)? else {
                 self.suspend(remaining, pos, buf.len() + 1);
                 return Ok(None);
             };
@@ -181,11 +201,17 @@ impl RequestParser {
         self.need = need;
     }
 
-    fn parse_inline(&mut self, buf: &[u8]) -> Result<Option<usize>, ProtocolError> {
-        let Some(nl) = buf.iter().position(|&b| b == b'\n') else {
+    fn parse_inline(
+        &mut self,
+        buf: &[u8],
+        limits: &ParserLimits,
+    ) -> Result<Option<usize>, ProtocolError> {
+        let from = self.scanned.min(buf.len());
+        let Some(nl) = buf[from..].iter().position(|&b| b == b'\n').map(|i| i + from) else {
             if buf.len() > MAX_INLINE_BYTES {
                 return Err(ProtocolError::TooBigInline);
             }
+            self.scanned = buf.len();
             self.need = buf.len() + 1;
             return Ok(None);
         };
@@ -194,7 +220,7 @@ impl RequestParser {
         }
         let line = buf[..nl].strip_suffix(b"\r").unwrap_or(&buf[..nl]);
         self.source = Source::Inline;
-        split_inline(line, &mut self.inline, &mut self.args)?;
+        split_inline(line, &mut self.inline, &mut self.args, limits.max_args)?;
         Ok(Some(nl + 1))
     }
 
@@ -256,14 +282,29 @@ impl<'a> Args<'a> {
     }
 }
 
-/// The text of a `*`/`$` header line starting at `from`, and where the next
-/// line starts; `None` if its CRLF has not arrived.
-fn header_line(buf: &[u8], from: usize) -> Result<Option<(&[u8], usize)>, ProtocolError> {
-    let rest = &buf[from.min(buf.len())..];
-    match rest.windows(2).position(|w| w == b"\r\n") {
-        Some(i) => Ok(Some((&rest[..i], from + i + 2))),
-        None if rest.len() > MAX_INLINE_BYTES => Err(ProtocolError::TooBigCountString),
-        None => Ok(None),
+impl RequestParser {
+    /// The text of a `*`/`$` header line starting at `from`, and where the
+    /// next line starts; `None` if its CRLF has not arrived.
+    fn header_line<'b>(
+        &mut self,
+        buf: &'b [u8],
+        from: usize,
+    ) -> Result<Option<(&'b [u8], usize)>, ProtocolError> {
+        let rest = &buf[from.min(buf.len())..];
+        // Resume one byte early: a CR may have ended the previous read.
+        let skip = self.scanned.saturating_sub(from + 1).min(rest.len());
+        // The same verdict whether the line arrived whole or in pieces: a
+        // line longer than the limit is refused as soon as its first
+        // limit + 2 bytes are here without a CRLF.
+        match rest[skip..].windows(2).position(|w| w == b"\r\n").map(|i| i + skip) {
+            Some(i) if i > MAX_INLINE_BYTES => Err(ProtocolError::TooBigCountString),
+            Some(i) => Ok(Some((&rest[..i], from + i + 2))),
+            None if rest.len() >= MAX_INLINE_BYTES + 2 => Err(ProtocolError::TooBigCountString),
+            None => {
+                self.scanned = buf.len();
+                Ok(None)
+            }
+        }
     }
 }
 
@@ -287,6 +328,7 @@ fn split_inline(
     line: &[u8],
     out: &mut Vec<u8>,
     args: &mut Vec<(usize, usize)>,
+    max_args: usize,
 ) -> Result<(), ProtocolError> {
     out.clear();
     args.clear();
@@ -332,6 +374,9 @@ fn split_inline(
                 Some(_) => out.push(c),
             }
             i += 1;
+        }
+        if args.len() == max_args {
+            return Err(ProtocolError::TooManyInlineArgs);
         }
         args.push((start, out.len()));
     }

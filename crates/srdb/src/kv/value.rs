@@ -131,6 +131,17 @@ mod tests {
     }
 
     #[test]
+    fn the_example_of_the_format_document() {
+        // docs/format/kv-value.md: SET session abc PXAT 1_700_000_001_500.
+        let at = 1_700_000_001_500;
+        let value = [1, 0xdc, 0x6d, 0xe5, 0xcf, 0x8b, 0x01, 0, 0, b'a', b'b', b'c'];
+        assert_eq!(encode(b"abc", Some(at)), value);
+        let mut ikey = vec![0, 0, 0x01, 0x8b, 0xcf, 0xe5, 0x6d, 0xdc];
+        ikey.extend_from_slice(b"session");
+        assert_eq!(index_key(at, b"session"), ikey);
+    }
+
+    #[test]
     fn damaged_values_are_errors() {
         assert!(decode(vec![]).is_err());
         assert!(decode(vec![2, 1, 2]).unwrap_err().contains("0x02"));

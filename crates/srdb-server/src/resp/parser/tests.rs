@@ -75,6 +75,8 @@ fn inline_commands_with_quotes_and_escapes() {
     );
     assert_eq!(parse_all(b"get \"k\r\n"), Err(ProtocolError::UnbalancedQuotes));
     assert_eq!(parse_all(b"get \"k\"x\r\n"), Err(ProtocolError::UnbalancedQuotes));
+    assert_eq!(parse_all(b"a b c d e f g h\r\n").unwrap()[0].len(), 8);
+    assert_eq!(parse_all(b"a b c d e f g h i\r\n"), Err(ProtocolError::TooManyInlineArgs));
 }
 
 #[test]
@@ -94,8 +96,51 @@ fn endless_lines_are_refused_at_the_inline_limit() {
     let long = vec![b'a'; MAX_INLINE_BYTES + 1];
     assert_eq!(parse_all(&long), Err(ProtocolError::TooBigInline));
     let mut header = b"*".to_vec();
-    header.extend(std::iter::repeat_n(b'1', MAX_INLINE_BYTES + 1));
+    header.extend(std::iter::repeat_n(b'1', MAX_INLINE_BYTES + 2));
     assert_eq!(parse_all(&header), Err(ProtocolError::TooBigCountString));
     let short = vec![b'a'; 100];
     assert_eq!(parse_all(&short), Ok(vec![]));
+}
+
+#[test]
+fn long_header_lines_get_one_verdict_however_they_arrive() {
+    let mut header = b"*".to_vec();
+    header.extend(std::iter::repeat_n(b'1', MAX_INLINE_BYTES + 5));
+    header.extend_from_slice(b"\r\n");
+    let whole = parse_all(&header);
+    assert_eq!(whole, Err(ProtocolError::TooBigCountString));
+    let mut p = RequestParser::new();
+    let mut verdict = Ok(None);
+    for end in 1..=header.len() {
+        verdict = p.parse(&header[..end], &LIMITS);
+        if verdict.is_err() {
+            break;
+        }
+    }
+    assert_eq!(verdict, Err(ProtocolError::TooBigCountString));
+}
+
+#[test]
+fn lines_arriving_byte_by_byte_are_scanned_once() {
+    // Quadratic rescanning would take minutes here; once is milliseconds.
+    let mut line = b"SET k ".to_vec();
+    line.extend(std::iter::repeat_n(b'v', MAX_INLINE_BYTES - 10));
+    line.extend_from_slice(b"\r\n");
+    let started = std::time::Instant::now();
+    let mut p = RequestParser::new();
+    for end in 1..line.len() {
+        assert_eq!(p.parse(&line[..end], &LIMITS), Ok(None));
+    }
+    assert_eq!(p.parse(&line, &LIMITS), Ok(Some(line.len())));
+    assert_eq!(p.args(&line).len(), 3);
+    assert!(started.elapsed() < std::time::Duration::from_secs(1), "{:?}", started.elapsed());
+}
+
+#[test]
+fn a_request_after_a_split_one_parses_from_its_own_start() {
+    let mut p = RequestParser::new();
+    assert_eq!(p.parse(b"*0\r", &LIMITS), Ok(None));
+    assert_eq!(p.parse(b"*0\r\n", &LIMITS), Ok(Some(4)));
+    assert_eq!(p.parse(b"*1\r\n$1\r\nx\r\n", &LIMITS), Ok(Some(11)));
+    assert_eq!(p.args(b"*1\r\n$1\r\nx\r\n").to_vecs(), strs(&["x"]));
 }

@@ -23,7 +23,7 @@ use serde::de::DeserializeOwned;
 use srdb_engine::{Iter, Keyspace, Snapshot};
 use srdb_index::KeyRange;
 use srdb_query::{Access, Direction, Expr, Plan, Query, RowAccess};
-use srdb_schema::{decode_field, decode_fields, decode_time, Row, Schema, Value};
+use srdb_schema::{decode_field, decode_time, Row, Schema, Value};
 
 use crate::table::read::{columns, decode_columns, decode_stored, seq_key, seq_of, Column};
 use crate::table::write::index_entry_seq;
@@ -179,9 +179,9 @@ impl TableQuery {
         Ok(last)
     }
 
-    /// Page `page` (from 1) of `per_page` rows of the query's filter and
-    /// order, with the total number of matching rows. The query's own
-    /// offset and limit are replaced by the page's.
+    /// Page `page` (from 1; 0 reads as 1) of `per_page` rows of the query's
+    /// filter and order, with the total number of matching rows. The query's
+    /// own offset and limit are replaced by the page's.
     pub fn paginate(&self, page: u64, per_page: u64) -> DbResult<Page> {
         let mut all = self.query.clone();
         all.offset = 0;
@@ -285,15 +285,9 @@ impl Ctx {
     fn matches(&self, seq: u64, bytes: &[u8]) -> DbResult<bool> {
         match &self.residual {
             None => Ok(true),
-            Some(expr) => {
-                // The filter's fields decode together: one header parse per
-                // row, and nothing the filter does not read.
-                let values =
-                    decode_fields(bytes, &self.schema, &self.filter_fields).map_err(|source| {
-                        DbError::CorruptRow { table: self.table.to_string(), seq, source }
-                    })?;
-                expr.try_eval(&Encoded { ctx: self, seq, bytes, values })
-            }
+            // Fields decode when the filter reads them, so a condition that
+            // settles an AND or an OR spares the decoding of the others.
+            Some(expr) => expr.try_eval(&Encoded { ctx: self, seq, bytes }),
         }
     }
 
@@ -318,23 +312,25 @@ impl Ctx {
     }
 }
 
-/// A stored row seen by the filter: the fields it reads, decoded, and
-/// `_seq` and `_time`.
+/// A stored row seen by the filter: fields decode when the filter reads them.
 struct Encoded<'a> {
     ctx: &'a Ctx,
     seq: u64,
     bytes: &'a [u8],
-    /// One value per `ctx.filter_fields`.
-    values: Vec<Value>,
 }
 
 impl RowAccess for Encoded<'_> {
     type Error = DbError;
 
     fn value(&self, field: &str) -> Result<Cow<'_, Value>, DbError> {
-        match self.ctx.filter_names.iter().position(|n| n == field) {
-            Some(at) => Ok(Cow::Borrowed(&self.values[at])),
-            None => self.ctx.value(field, self.seq, self.bytes).map(Cow::Owned),
+        let ctx = self.ctx;
+        let corrupt =
+            |source| DbError::CorruptRow { table: ctx.table.to_string(), seq: self.seq, source };
+        match ctx.filter_names.iter().position(|n| n == field) {
+            Some(at) => decode_field(self.bytes, &ctx.schema, ctx.filter_fields[at])
+                .map(Cow::Owned)
+                .map_err(corrupt),
+            None => ctx.value(field, self.seq, self.bytes).map(Cow::Owned),
         }
     }
 }

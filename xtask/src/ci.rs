@@ -2,12 +2,11 @@
 //!
 //! Steps run in an order that lets later ones reuse what earlier ones built:
 //! formatting first (no build), clippy (check builds), then the tests, doc
-//! tests, bench builds and the comparison runner, all in the `test` profile so
+//! tests and bench builds, all in the `test` profile so
 //! they share one set of artifacts, and last the fuzz workspace, which has its
 //! own target directory. No step sets RUSTFLAGS, so none invalidates another's
 //! artifacts. Every step runs even after one fails, so the table is complete.
 
-use crate::bench::{self, PEER_RUNNER};
 use crate::fuzz;
 use crate::manifest;
 use crate::steps::Report;
@@ -15,10 +14,6 @@ use crate::workspace::Workspace;
 
 /// Seconds each fuzz target runs in CI when `--fuzz-seconds` is not given.
 pub const DEFAULT_FUZZ_SECONDS: u64 = 10;
-
-/// The flag that makes the comparison runner use tiny data sets, so that CI
-/// checks it works without measuring anything.
-const PEER_RUNNER_CI_FLAG: &str = "--tiny";
 
 /// How to run the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,18 +73,8 @@ pub fn run(workspace: &Workspace, options: Options) -> Result<Report, String> {
         "benches build",
         workspace.cargo_resolving(["test", "--workspace", "--benches", "--no-run"], None::<&str>),
     );
-    let runner_step = format!("{PEER_RUNNER} {PEER_RUNNER_CI_FLAG}");
-    if bench::peer_runner(&members).is_some() {
-        report.run(
-            &runner_step,
-            workspace.cargo_resolving(
-                ["run", "--profile", "test", "-p", PEER_RUNNER],
-                ["--", PEER_RUNNER_CI_FLAG],
-            ),
-        );
-    } else {
-        report.skip(&runner_step, "benches/ has no runner binary yet (no src/main.rs or [[bin]])");
-    }
+    // The comparison runner's `--tiny` smoke run is a test of srdb-bench
+    // (`benches/tests/runner_tiny_run.rs`), run with the tests above.
 
     let fuzz_options = fuzz::Options { seconds: options.fuzz_seconds, ..fuzz::Options::default() };
     fuzz::add_steps(workspace, &mut report, &fuzz_options)?;

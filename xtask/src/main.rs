@@ -224,6 +224,7 @@ mod tests {
     #[test]
     fn unknown_commands_are_usage_errors() {
         assert!(matches!(run(&[]), Err(Error::Usage(_))));
-        assert!(matches!(run(&["crash".to_string()]), Err(Error::Usage(_))));
+        assert!(matches!(run(&["explode".to_string()]), Err(Error::Usage(_))));
+        assert!(matches!(run(&["crash".to_string(), "--bogus".to_string()]), Err(Error::Usage(_))));
     }
 }

@@ -21,7 +21,7 @@ fn file(number: u64) -> FileMeta {
         largest: InternalKey::new(format!("{key}~").as_bytes(), 1, Kind::Delete),
         min_seqno: 1,
         max_seqno: number,
-        time_range: if number % 2 == 0 { Some((-1, number as i64)) } else { None },
+        time_range: if number.is_multiple_of(2) { Some((-1, number as i64)) } else { None },
     }
 }
 

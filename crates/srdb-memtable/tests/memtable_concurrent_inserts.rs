@@ -15,7 +15,7 @@ const PER_THREAD: u64 = 5_000;
 fn version(t: u64, i: u64) -> (Vec<u8>, u64, Kind, Vec<u8>) {
     let key = format!("key{:04}", i % 1000).into_bytes();
     let seqno = i * THREADS + t + 1;
-    let kind = if seqno % 7 == 0 { Kind::Delete } else { Kind::Put };
+    let kind = if seqno.is_multiple_of(7) { Kind::Delete } else { Kind::Put };
     let value = if kind == Kind::Put { format!("v{seqno}").into_bytes() } else { Vec::new() };
     (key, seqno, kind, value)
 }

@@ -160,9 +160,19 @@ fn sync_and_drop_make_never_appends_reach_the_file() {
         "Never buffers in user space"
     );
     wal.sync().unwrap();
-    assert_eq!(fs::metadata(&path).unwrap().len(), FILE_HEADER_BYTES as u64 + 24 + 8);
+    // The record is in the file (which is grown ahead of its records).
+    let mut on_disk = Vec::new();
+    srdb_wal::read_segment(&path, srdb_wal::RecoveryMode::Strict, |r| {
+        on_disk.push(r.payload.to_vec());
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(on_disk, vec![b"buffered".to_vec()]);
+    assert!(fs::metadata(&path).unwrap().len() >= FILE_HEADER_BYTES as u64 + 24 + 8);
     wal.append(b"dropped").unwrap();
     drop(wal);
+    // Closing cuts the preallocated zeros off: the file ends at its last record.
+    assert_eq!(fs::metadata(&path).unwrap().len(), FILE_HEADER_BYTES as u64 + 2 * 24 + 8 + 7);
     let (result, got) = open_collect(dir.path(), opts(SyncPolicy::Never), 0);
     result.unwrap();
     assert_eq!(got, vec![(1, b"buffered".to_vec()), (2, b"dropped".to_vec())]);
@@ -172,4 +182,27 @@ fn sync_and_drop_make_never_appends_reach_the_file() {
 fn wal_is_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<Wal>();
+}
+
+#[test]
+fn a_crash_leaves_preallocated_zeros_that_recovery_cuts_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let (wal, _) = Wal::open(dir.path(), opts(SyncPolicy::Always), 0, 1, |_| Ok(())).unwrap();
+    for i in 0..100u32 {
+        wal.append(&i.to_le_bytes()).unwrap();
+    }
+    let path = dir.path().join("00000000000000000001.wal");
+    let grown = fs::metadata(&path).unwrap().len();
+    assert!(grown > FILE_HEADER_BYTES as u64 + 100 * 28, "the segment is grown ahead");
+    // A crash: no close, no Drop, so the zeros stay.
+    std::mem::forget(wal);
+    let started = std::time::Instant::now();
+    let (result, got) = open_collect(dir.path(), opts(SyncPolicy::Always), 0);
+    let (_wal, report) = result.unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "zeros must be cut quickly");
+    assert_eq!(got.len(), 100);
+    assert_eq!(got.last().unwrap(), &(100, 99u32.to_le_bytes().to_vec()));
+    let torn = report.torn_tail.expect("the zeros are reported as a torn tail");
+    assert_eq!(torn.offset, FILE_HEADER_BYTES as u64 + 100 * 28);
+    assert_eq!(fs::metadata(&path).unwrap().len(), torn.offset, "cut back to the last record");
 }

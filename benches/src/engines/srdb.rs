@@ -58,7 +58,7 @@ impl KvEngine for SrdbEngine {
             Durability::Sync => "fdatasync per commit group (SyncPolicy::Always)",
         };
         format!(
-            "srdb {}: block cache {} MiB, compression none, memtable 32 MiB, \
+            "srdb {}: block cache {} MiB, compression none, memtable 24 MiB (2 frozen), \
              leveled compaction (default); {durability}",
             env!("CARGO_PKG_VERSION"),
             options.cache_bytes >> 20

@@ -150,8 +150,12 @@ pub(crate) fn for_each_effective<'a>(
     entries: &[DecodedEntry<'a>],
     mut apply: impl FnMut(&DecodedEntry<'a>),
 ) {
-    if entries.len() == 1 {
-        apply(&entries[0]);
+    // Keys in ascending order (a sequential fill, a sorted bulk load) cannot
+    // repeat: no set needed.
+    let ascending =
+        entries.windows(2).all(|w| (w[0].keyspace, w[0].key) < (w[1].keyspace, w[1].key));
+    if ascending {
+        entries.iter().rev().for_each(apply);
         return;
     }
     let mut seen = std::collections::HashSet::with_capacity(entries.len());

@@ -13,14 +13,15 @@ use crate::error::{Error, Result};
 #[derive(Clone, Debug)]
 pub struct Options {
     /// Bytes of writes the active memtables (all keyspaces together) take
-    /// before they are frozen and flushed. Default: 32 MiB (with one frozen
-    /// generation this keeps memtables under ~80 MiB of real memory, so a
-    /// database with default options stays under 200 MB while loading).
+    /// before they are frozen and flushed. Default: 24 MiB: with two frozen
+    /// generations this keeps a database with default options under 200 MB
+    /// while loading (183 MB measured loading 10M entries, `docs/benchmarks.md`)
+    /// while the flusher rarely makes a writer wait.
     pub memtable_bytes: usize,
     /// Frozen memtable generations allowed to wait for the flusher before
     /// writers stall. Memory used by memtables stays below
     /// `(max_frozen_memtables + 1) * memtable_bytes` plus one batch per
-    /// writer. Default: 1.
+    /// writer. Default: 2.
     pub max_frozen_memtables: usize,
     /// When the WAL reaches the disk. Default: `Periodic(100 ms)`: a process
     /// crash loses nothing acknowledged, a power loss at most 100 ms.
@@ -42,8 +43,8 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            memtable_bytes: 32 << 20,
-            max_frozen_memtables: 1,
+            memtable_bytes: 24 << 20,
+            max_frozen_memtables: 2,
             sync: SyncPolicy::Periodic(Duration::from_millis(100)),
             block_cache_bytes: 64 << 20,
             compaction: CompactionOptions::default(),

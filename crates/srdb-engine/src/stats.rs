@@ -7,8 +7,9 @@ use srdb_sst::CacheStats;
 use crate::engine::Inner;
 
 /// What an entry costs in a memtable besides its key and value (skip-list
-/// node, internal-key trailer, value header), for the memtable budget.
-pub(crate) const ENTRY_OVERHEAD_BYTES: usize = 64;
+/// node, internal-key trailer, allocation headers), for the memtable budget:
+/// the memtable's own estimate.
+pub(crate) const ENTRY_OVERHEAD_BYTES: usize = srdb_memtable::ENTRY_OVERHEAD_BYTES;
 
 /// Counters bumped on the hot paths (relaxed atomics).
 #[derive(Default)]

@@ -56,6 +56,24 @@ impl ManifestState {
     }
 }
 
+/// The queue of `SyncPolicy::Always` writers (see `Inner::commit_in_group`).
+#[derive(Default)]
+pub(crate) struct WriteQueue {
+    pub(crate) state: Mutex<QueueState>,
+    /// Signalled when a leader finished a group.
+    pub(crate) done: Condvar,
+}
+
+#[derive(Default)]
+pub(crate) struct QueueState {
+    next_ticket: u64,
+    /// Batches waiting for the next group, by ticket.
+    waiting: Vec<(u64, Vec<u8>)>,
+    /// Outcomes of finished batches whose writers have not collected them.
+    results: HashMap<u64, std::result::Result<SeqNo, String>>,
+    leader_active: bool,
+}
+
 /// Work for the background threads, and how they report back.
 pub(crate) struct Background {
     pub(crate) state: Mutex<BackgroundState>,
@@ -97,6 +115,8 @@ pub(crate) struct Inner {
     pub(crate) unavailable: Mutex<HashMap<KeyspaceId, String>>,
     pub(crate) bg: Background,
     pub(crate) closed: AtomicBool,
+    /// Writers waiting for a group commit under `SyncPolicy::Always`.
+    pub(crate) queue: WriteQueue,
     /// Set with `bg.state.error`, read without a lock on the write path.
     pub(crate) failed: AtomicBool,
     pub(crate) counters: Counters,
@@ -439,21 +459,15 @@ impl Inner {
                 return Err(Error::KeyspaceUnavailable { name: format!("#{id}"), reason });
             }
         }
-        let seqno = match self.wal.append(payload) {
-            Ok(s) => s,
-            Err(e) => {
-                self.fail(format!("a WAL write failed: {e}"));
-                return Err(e.into());
-            }
+        let seqno = if matches!(self.opts.sync, srdb_wal::SyncPolicy::Always) {
+            self.commit_in_group(payload, &sv)?
+        } else {
+            let seqno = self.append_to_wal(&[payload])?;
+            self.apply(&sv, seqno, entries, payload.len());
+            self.visible.finish_and_wait(seqno);
+            seqno
         };
-        let mut bytes = 0;
-        crate::batch::for_each_effective(entries, |e| {
-            sv.mem.mems[&e.keyspace].insert(e.key, seqno, e.kind, e.value);
-            bytes += e.key.len() + e.value.len() + crate::stats::ENTRY_OVERHEAD_BYTES;
-        });
-        let gen_bytes = sv.mem.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
-        self.counters.record_write(payload.len() as u64);
-        self.visible.finish_and_wait(seqno);
+        let gen_bytes = sv.mem.bytes();
         let segment = sv.mem.segment;
         drop(sv);
         drop(gate);
@@ -461,6 +475,85 @@ impl Inner {
             self.freeze_if_full(segment)?;
         }
         Ok(seqno)
+    }
+
+    fn append_to_wal(&self, payloads: &[&[u8]]) -> Result<SeqNo> {
+        self.wal.append_many(payloads).map_err(|e| {
+            self.fail(format!("a WAL write failed: {e}"));
+            e.into()
+        })
+    }
+
+    /// Inserts one batch's entries at `seqno` into the active memtables.
+    fn apply(
+        &self,
+        sv: &SuperVersion,
+        seqno: SeqNo,
+        entries: &[DecodedEntry<'_>],
+        payload_bytes: usize,
+    ) {
+        let mut bytes = 0;
+        crate::batch::for_each_effective(entries, |e| {
+            sv.mem.mems[&e.keyspace].insert(e.key, seqno, e.kind, e.value);
+            bytes += e.key.len() + e.value.len() + crate::stats::ENTRY_OVERHEAD_BYTES;
+        });
+        sv.mem.bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.counters.record_write(payload_bytes as u64);
+    }
+
+    /// The write path under `SyncPolicy::Always`: writers queue their
+    /// batches; one of them, the leader, writes every queued batch to the WAL
+    /// with one fsync, inserts them all into the memtables and publishes
+    /// them, then wakes the others, who only return. Followers thus cost
+    /// one wake-up each instead of a wake-up, an insert and an ordered
+    /// publication, so they are back in the queue for the next fsync.
+    fn commit_in_group(&self, payload: &[u8], sv: &SuperVersion) -> Result<SeqNo> {
+        let mut q = self.queue.state.lock();
+        let ticket = q.next_ticket;
+        q.next_ticket += 1;
+        q.waiting.push((ticket, payload.to_vec()));
+        loop {
+            if let Some(result) = q.results.remove(&ticket) {
+                return result.map_err(|reason| Error::ReadOnly { reason });
+            }
+            if !q.leader_active {
+                break;
+            }
+            self.queue.done.wait(&mut q);
+        }
+        q.leader_active = true;
+        let group = std::mem::take(&mut q.waiting);
+        drop(q);
+        let result = self.write_group(&group, sv);
+        let mut q = self.queue.state.lock();
+        for (i, (t, _)) in group.iter().enumerate() {
+            if *t != ticket {
+                let r = result.as_ref().map(|first| first + i as u64).map_err(|e| e.to_string());
+                q.results.insert(*t, r);
+            }
+        }
+        q.leader_active = false;
+        self.queue.done.notify_all();
+        drop(q);
+        let own = group
+            .iter()
+            .position(|(t, _)| *t == ticket)
+            .expect("the leader's batch is in its group");
+        result.map(|first| first + own as u64)
+    }
+
+    /// Writes a group of queued batches: WAL, memtables, publication.
+    /// Returns the seqno of the first.
+    fn write_group(&self, group: &[(u64, Vec<u8>)], sv: &SuperVersion) -> Result<SeqNo> {
+        let payloads: Vec<&[u8]> = group.iter().map(|(_, p)| p.as_slice()).collect();
+        let first = self.append_to_wal(&payloads)?;
+        for (i, payload) in payloads.iter().enumerate() {
+            let entries = crate::batch::decode(payload)
+                .expect("batches are encoded by the engine and checked by their writers");
+            self.apply(sv, first + i as u64, &entries, payload.len());
+        }
+        self.visible.finish_range_and_wait(first, first + payloads.len() as u64 - 1);
+        Ok(first)
     }
 
     /// Writers wait here while too many frozen memtables wait for the flusher.

@@ -107,6 +107,7 @@ pub(crate) fn open(dir: &Path, opts: crate::Options) -> Result<Inner> {
         },
         closed: AtomicBool::new(false),
         failed: AtomicBool::new(false),
+        queue: Default::default(),
         counters: Counters::default(),
     })
 }

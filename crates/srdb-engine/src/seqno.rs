@@ -60,6 +60,23 @@ impl VisibleSeqno {
         }
     }
 
+    /// Marks `first..=last` finished (a group written by one leader) and
+    /// waits until `last` is visible.
+    pub(crate) fn finish_range_and_wait(&self, first: SeqNo, last: SeqNo) {
+        let mut state = self.state.lock();
+        if first == self.visible.load(Ordering::Acquire) + 1 && state.done.is_empty() {
+            self.visible.store(last, Ordering::Release);
+            self.advanced.notify_all();
+            return;
+        }
+        state.done.extend(first..=last);
+        self.advance(&mut state);
+        while self.visible.load(Ordering::Acquire) < last && !self.poisoned.load(Ordering::Acquire)
+        {
+            self.advanced.wait(&mut state);
+        }
+    }
+
     /// Releases every waiter for good: the engine stopped accepting writes.
     pub(crate) fn poison(&self) {
         let _state = self.state.lock();

@@ -302,6 +302,42 @@ impl Wal {
         Ok(lsn)
     }
 
+    /// Appends several records with consecutive LSNs, as one group: they
+    /// reach the policy's durability point together. Returns the LSN of the
+    /// first. For callers that gather their own groups of writers (the
+    /// engine's write queue); an empty slice appends nothing and returns the
+    /// next LSN.
+    pub fn append_many(&self, payloads: &[&[u8]]) -> Result<u64, WalError> {
+        if let Some(big) = payloads.iter().find(|p| p.len() > MAX_RECORD_BYTES) {
+            return Err(WalError::RecordTooLarge { bytes: big.len(), max: MAX_RECORD_BYTES });
+        }
+        let shared = &*self.shared;
+        let mut st = shared.state.lock();
+        st.check_usable()?;
+        let first = st.next_lsn;
+        if payloads.is_empty() {
+            return Ok(first);
+        }
+        let last = first + payloads.len() as u64 - 1;
+        if last > MAX_LSN {
+            return Err(WalError::LsnExhausted { lsn: last, max: MAX_LSN });
+        }
+        let salt = st.segment.salt;
+        let before = st.buf.len();
+        for (i, payload) in payloads.iter().enumerate() {
+            format::encode_record(&mut st.buf, salt, first + i as u64, payload);
+        }
+        st.segment.bytes += (st.buf.len() - before) as u64;
+        st.next_lsn = last + 1;
+        st.stats.appends += payloads.len() as u64;
+        match shared.policy {
+            SyncPolicy::Never => shared.flush_if_full(&mut st)?,
+            SyncPolicy::Periodic(_) => shared.wait_until(&mut st, last, false)?,
+            SyncPolicy::Always => shared.wait_until(&mut st, last, true)?,
+        }
+        Ok(first)
+    }
+
     /// Writes out and fdatasyncs the current segment, then starts a new one
     /// and returns its number. Appends after it go to the new segment.
     pub fn rotate(&self) -> Result<u64, WalError> {

@@ -8,6 +8,7 @@
 //! Thread safety: one engine value is shared by all threads of a workload
 //! (`&self` everywhere), so adapters are `Send + Sync`.
 
+use std::ops::Bound;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -62,6 +63,18 @@ pub enum Direction {
     Forward,
     /// Descending keys: the scan starts at the last key `<=` its start.
     Reverse,
+}
+
+impl Direction {
+    /// The key range a scan from `start` in this direction covers, for
+    /// engines whose scans take bounds.
+    pub fn bounds(self, start: Option<&[u8]>) -> (Bound<&[u8]>, Bound<&[u8]>) {
+        match (start, self) {
+            (None, _) => (Bound::Unbounded, Bound::Unbounded),
+            (Some(key), Direction::Forward) => (Bound::Included(key), Bound::Unbounded),
+            (Some(key), Direction::Reverse) => (Bound::Unbounded, Bound::Included(key)),
+        }
+    }
 }
 
 /// A key-value engine under test.

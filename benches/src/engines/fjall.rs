@@ -6,7 +6,6 @@
 //! `PersistMode::SyncData`. fjall serialises commits on its journal lock, so
 //! concurrent synced commits are not grouped.
 
-use std::ops::Bound;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -138,11 +137,7 @@ impl KvReader for FjallReader<'_> {
         direction: Direction,
         mut visit: impl FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<u64> {
-        let bounds: (Bound<&[u8]>, Bound<&[u8]>) = match (start, direction) {
-            (None, _) => (Bound::Unbounded, Bound::Unbounded),
-            (Some(key), Direction::Forward) => (Bound::Included(key), Bound::Unbounded),
-            (Some(key), Direction::Reverse) => (Bound::Unbounded, Bound::Included(key)),
-        };
+        let bounds = direction.bounds(start);
         let iter = self.snapshot.range::<&[u8], _>(self.keyspace, bounds);
         let mut visited = 0;
         let mut step = |guard: fjall::Guard| -> Result<bool> {

@@ -6,7 +6,6 @@
 //! `SyncPolicy::Always`, an fdatasync per commit group: concurrent commits
 //! share one fsync.
 
-use std::ops::Bound;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -119,11 +118,7 @@ impl KvReader for SrdbReader<'_> {
         direction: Direction,
         mut visit: impl FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<u64> {
-        let bounds: (Bound<&[u8]>, Bound<&[u8]>) = match (start, direction) {
-            (None, _) => (Bound::Unbounded, Bound::Unbounded),
-            (Some(key), Direction::Forward) => (Bound::Included(key), Bound::Unbounded),
-            (Some(key), Direction::Reverse) => (Bound::Unbounded, Bound::Included(key)),
-        };
+        let bounds = direction.bounds(start);
         let mut iter = self.snapshot.range::<&[u8], _>(self.keyspace, bounds);
         let mut visited = 0;
         match direction {

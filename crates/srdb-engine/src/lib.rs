@@ -30,6 +30,7 @@
 #![forbid(unsafe_code)]
 
 mod batch;
+mod check;
 mod compact;
 mod engine;
 mod error;
@@ -47,6 +48,10 @@ mod stats;
 mod tables;
 
 pub use batch::WriteBatch;
+pub use check::{
+    check_dir, decode_wal_batch, sst_owner, CheckProgress, DirCheck, DirProblem, ProblemKind,
+    WalEntry, MAX_DIR_PROBLEMS,
+};
 pub use engine::Engine;
 pub use error::{Error, Result};
 pub use iter::Iter;
@@ -58,7 +63,7 @@ pub use options::{
 pub use recovery::{LOCK_FILE, WAL_DIR};
 pub use repair::{repair, RepairReport, LOST_DIR};
 pub use srdb_key::{SeqNo, MAX_KEY_BYTES};
-pub use stats::{KeyspaceStats, LevelStats, Stats};
+pub use stats::{FileStats, KeyspaceStats, LevelStats, Stats};
 
 /// Fsyncs a directory so that file creations, renames and deletions in it are
 /// durable.

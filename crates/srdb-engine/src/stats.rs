@@ -47,6 +47,37 @@ pub struct LevelStats {
     pub entries: u64,
 }
 
+/// One SST file of a keyspace, as the MANIFEST and the file's summary
+/// describe it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FileStats {
+    /// File number, unique in the database (the file is `<number:08>.sst`).
+    pub number: u64,
+    /// The level the file is in (0 holds flushed memtables).
+    pub level: u8,
+    /// Size of the file in bytes.
+    pub size_bytes: u64,
+    /// Entries (versions and tombstones) in the file.
+    pub entries: u64,
+    /// Tombstones among the entries; `None` when the file does not record
+    /// it (files written before SST format version 2) or the keyspace is
+    /// unavailable.
+    pub tombstones: Option<u64>,
+    /// The smallest user key in the file.
+    pub smallest_key: Vec<u8>,
+    /// The largest user key in the file.
+    pub largest_key: Vec<u8>,
+    /// The smallest sequence number of an entry in the file.
+    pub min_seqno: u64,
+    /// The largest sequence number of an entry in the file.
+    pub max_seqno: u64,
+    /// The smallest and largest time of the file's puts (ns since the Unix
+    /// epoch), when its keyspace has a [`crate::TimeSource`] and the file
+    /// holds a put.
+    pub time_range: Option<(i64, i64)>,
+}
+
 /// Statistics of one keyspace.
 #[derive(Clone, Debug)]
 pub struct KeyspaceStats {
@@ -56,6 +87,9 @@ pub struct KeyspaceStats {
     pub id: u32,
     /// Per level, L0 first.
     pub levels: Vec<LevelStats>,
+    /// Every SST file, by level (L0 first), in the level's order: newest
+    /// first in L0, by key in deeper levels.
+    pub files: Vec<FileStats>,
     /// Bytes in its memtables (active and frozen), approximately.
     pub memtable_bytes: usize,
     /// Why the keyspace is unavailable, if it is.
@@ -113,6 +147,36 @@ pub struct Stats {
     pub wal_bytes: u64,
 }
 
+/// The files of `ks`; `opened` (the files as readers see them) supplies
+/// what only a file's summary knows, such as its tombstone count.
+fn file_stats(
+    ks: &srdb_manifest::KeyspaceVersion,
+    opened: Option<&crate::memgen::TableLevels>,
+) -> Vec<FileStats> {
+    let mut out = Vec::new();
+    for (level, files) in ks.levels.iter().enumerate() {
+        for meta in files {
+            let summary = opened
+                .and_then(|levels| levels.get(level))
+                .and_then(|tables| tables.iter().find(|t| t.meta.number == meta.number))
+                .map(|t| t.sst.summary());
+            out.push(FileStats {
+                number: meta.number,
+                level: u8::try_from(level).expect("levels are numbered by a u8"),
+                size_bytes: meta.size_bytes,
+                entries: meta.entries,
+                tombstones: summary.and_then(|s| s.tombstones),
+                smallest_key: meta.smallest.user_key().to_vec(),
+                largest_key: meta.largest.user_key().to_vec(),
+                min_seqno: meta.min_seqno,
+                max_seqno: meta.max_seqno,
+                time_range: meta.time_range,
+            });
+        }
+    }
+    out
+}
+
 pub(crate) fn collect(inner: &Inner) -> Stats {
     let sv = inner.sv.load();
     let unavailable = inner.unavailable.lock().clone();
@@ -131,6 +195,7 @@ pub(crate) fn collect(inner: &Inner) -> Stats {
                     entries: files.iter().map(|f| f.entries).sum(),
                 })
                 .collect(),
+            files: file_stats(ks, sv.levels.get(&ks.id)),
             memtable_bytes: sv.memtables(ks.id).map(|m| m.approximate_bytes()).sum(),
             unavailable: unavailable.get(&ks.id).cloned(),
         })

@@ -30,13 +30,13 @@ pub enum SstError {
         source: io::Error,
     },
     /// The file was written by a newer (or unknown) format version.
-    #[error("SST file {} has format version {found}; this build reads version {supported}.", file.display())]
+    #[error("SST file {} has format version {found}; this build reads versions 1 to {supported}.", file.display())]
     UnsupportedVersion {
         /// The file.
         file: PathBuf,
         /// The version stored in the file.
         found: u16,
-        /// The version this build reads and writes.
+        /// The newest version this build reads (and the one it writes).
         supported: u16,
     },
     /// [`crate::SstWriter::add`] was given a key that does not sort strictly

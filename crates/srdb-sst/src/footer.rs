@@ -25,7 +25,7 @@
 //! is covered by exactly one checksum.
 
 use crate::block::frame::FRAME_TRAILER_BYTES;
-use crate::header::{FORMAT_VERSION, HEADER_BYTES, MAGIC};
+use crate::header::{is_readable, HEADER_BYTES, MAGIC};
 
 /// Bytes of the footer.
 pub(crate) const FOOTER_BYTES: usize = 84;
@@ -43,6 +43,8 @@ pub(crate) struct Footer {
     pub bloom_offset: u64,
     pub summary_offset: u64,
     pub summary_len: u32,
+    /// The file's format version (the header repeats it).
+    pub version: u16,
 }
 
 /// Why a footer was refused.
@@ -65,7 +67,7 @@ impl Footer {
         out[48..56].copy_from_slice(&self.bloom_offset.to_le_bytes());
         out[56..64].copy_from_slice(&self.summary_offset.to_le_bytes());
         out[64..68].copy_from_slice(&self.summary_len.to_le_bytes());
-        out[68..70].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out[68..70].copy_from_slice(&self.version.to_le_bytes());
         out[72..80].copy_from_slice(&MAGIC);
         let crc = crc32fast::hash(&out[..80]);
         out[80..84].copy_from_slice(&crc.to_le_bytes());
@@ -90,7 +92,7 @@ impl Footer {
             return Err(FooterError::Corrupt("the footer checksum does not match"));
         }
         let version = u16::from_le_bytes([b[68], b[69]]);
-        if version != FORMAT_VERSION {
+        if !is_readable(version) {
             return Err(FooterError::Version(version));
         }
         if b[70..72] != [0, 0] {
@@ -107,6 +109,7 @@ impl Footer {
             bloom_offset: u64_at(48),
             summary_offset: u64_at(56),
             summary_len: u32_at(64),
+            version,
         })
     }
 
@@ -156,6 +159,7 @@ mod tests {
             bloom_offset: 5096,
             summary_offset: 5096 + 64 + 5 + 5,
             summary_len: 40,
+            version: crate::header::FORMAT_VERSION,
         }
     }
 

@@ -3,7 +3,7 @@
 //! ```text
 //! offset  size  field
 //!      0     8  magic "SRDB-SST"
-//!      8     2  format version, u16 LE (this build: 1)
+//!      8     2  format version, u16 LE (this build writes 2, reads 1 and 2)
 //!     10     1  compression of the file (`Compression`: 0 none, 1 snappy)
 //!     11     1  reserved, 0
 //!     12     4  CRC-32 of bytes 0..12, u32 LE
@@ -19,8 +19,17 @@ use crate::block::frame::Compression;
 /// Identifies an SST file; also repeated in the footer.
 pub(crate) const MAGIC: [u8; 8] = *b"SRDB-SST";
 
-/// The format version this build writes and reads.
-pub(crate) const FORMAT_VERSION: u16 = 1;
+/// The format version this build writes. Version 2 added the tombstone
+/// count to the summary block; nothing else changed.
+pub(crate) const FORMAT_VERSION: u16 = 2;
+
+/// The oldest format version this build reads.
+pub(crate) const OLDEST_READABLE_VERSION: u16 = 1;
+
+/// Whether this build reads files of format `version`.
+pub(crate) fn is_readable(version: u16) -> bool {
+    (OLDEST_READABLE_VERSION..=FORMAT_VERSION).contains(&version)
+}
 
 /// Bytes of the header; the first data block starts here.
 pub(crate) const HEADER_BYTES: usize = 16;
@@ -43,8 +52,9 @@ pub(crate) enum HeaderError {
     Version(u16),
 }
 
-/// Decodes and checks the first bytes of a file.
-pub(crate) fn decode(bytes: &[u8]) -> Result<Compression, HeaderError> {
+/// Decodes and checks the first bytes of a file: its compression and format
+/// version.
+pub(crate) fn decode(bytes: &[u8]) -> Result<(Compression, u16), HeaderError> {
     let header = bytes
         .get(..HEADER_BYTES)
         .ok_or(HeaderError::Corrupt("the file is shorter than its header"))?;
@@ -56,14 +66,15 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Compression, HeaderError> {
         return Err(HeaderError::Corrupt("the header checksum does not match"));
     }
     let version = u16::from_le_bytes([header[8], header[9]]);
-    if version != FORMAT_VERSION {
+    if !is_readable(version) {
         return Err(HeaderError::Version(version));
     }
     if header[11] != 0 {
         return Err(HeaderError::Corrupt("the header's reserved byte is not zero"));
     }
-    Compression::from_u8(header[10])
-        .ok_or(HeaderError::Corrupt("the header names an unknown compression"))
+    let compression = Compression::from_u8(header[10])
+        .ok_or(HeaderError::Corrupt("the header names an unknown compression"))?;
+    Ok((compression, version))
 }
 
 #[cfg(test)]
@@ -73,7 +84,7 @@ mod tests {
     #[test]
     fn round_trips_and_detects_each_flipped_byte() {
         let header = encode(Compression::Snappy);
-        assert_eq!(decode(&header), Ok(Compression::Snappy));
+        assert_eq!(decode(&header), Ok((Compression::Snappy, FORMAT_VERSION)));
         for i in 0..HEADER_BYTES {
             let mut bad = header;
             bad[i] ^= 0x20;

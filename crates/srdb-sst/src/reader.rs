@@ -145,7 +145,7 @@ impl Sst {
         };
         let file_len = bytes.len() as u64;
 
-        let compression = header::decode(&bytes).map_err(|e| match e {
+        let (compression, version) = header::decode(&bytes).map_err(|e| match e {
             HeaderError::Corrupt(reason) => corrupt(0, reason),
             HeaderError::Version(found) => version_error(found),
         })?;
@@ -155,6 +155,12 @@ impl Sst {
             FooterError::Version(found) => version_error(found),
         })?;
         footer.check_layout(file_len).map_err(|reason| corrupt(footer_offset, reason))?;
+        if footer.version != version {
+            return Err(corrupt(
+                footer_offset,
+                "the footer's format version differs from the header's",
+            ));
+        }
         // Each data block takes at least a frame trailer and a restart count,
         // which bounds the bitmap allocated below by the file's size.
         let data_bytes = footer.index_offset - HEADER_BYTES as u64;
@@ -169,7 +175,7 @@ impl Sst {
 
         let summary_payload = framed_payload(&bytes, footer.summary_offset, footer.summary_len)
             .map_err(|reason| corrupt(footer.summary_offset, reason))?;
-        let summary = SstSummary::decode(summary_payload, file_len)
+        let summary = SstSummary::decode(summary_payload, file_len, version)
             .map_err(|reason| corrupt(footer.summary_offset, reason))?;
 
         let bloom_range = if footer.bloom_len == 0 {

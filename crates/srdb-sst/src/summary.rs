@@ -15,6 +15,8 @@
 //! 49+s+l     4  length p of the properties, u32 LE
 //! 53+s+l     p  properties: bytes opaque to the format, set by the writer's
 //!               owner (the engine stores the file's keyspace there)
+//! 53+s+l+p   8  tombstones among the entries, u64 LE (format version 2
+//!               on; a version-1 file ends after the properties)
 //! ```
 //!
 //! The payload sits in a frame (see `block::frame`, always raw). The file
@@ -43,14 +45,22 @@ pub struct SstSummary {
     pub time_range: Option<(i64, i64)>,
     /// The writer's [`crate::WriterOptions::properties`].
     pub properties: Vec<u8>,
+    /// How many of the entries are tombstones; `None` for a file of format
+    /// version 1, which did not record it.
+    pub tombstones: Option<u64>,
 }
 
 const FIXED_BYTES: usize = 41;
 
 impl SstSummary {
+    /// Encodes the summary as format version [`crate::header::FORMAT_VERSION`] lays it out.
+    ///
+    /// # Panics
+    /// If the tombstone count is unknown: a writer always knows it.
     pub(crate) fn encode(&self) -> Vec<u8> {
+        let tombstones = self.tombstones.expect("a summary being written counts its tombstones");
         let mut out = Vec::with_capacity(
-            FIXED_BYTES + 12 + self.smallest.len() + self.largest.len() + self.properties.len(),
+            FIXED_BYTES + 20 + self.smallest.len() + self.largest.len() + self.properties.len(),
         );
         out.extend_from_slice(&self.entries.to_le_bytes());
         out.extend_from_slice(&self.min_seqno.to_le_bytes());
@@ -70,11 +80,18 @@ impl SstSummary {
         let len = u32::try_from(self.properties.len()).expect("properties are bounded");
         out.extend_from_slice(&len.to_le_bytes());
         out.extend_from_slice(&self.properties);
+        out.extend_from_slice(&tombstones.to_le_bytes());
         out
     }
 
-    /// Decodes a verified payload; `size_bytes` is the file's size.
-    pub(crate) fn decode(payload: &[u8], size_bytes: u64) -> Result<SstSummary, &'static str> {
+    /// Decodes a verified payload of a file of format `version` (one that
+    /// [`crate::header::is_readable`] accepts); `size_bytes` is the file's
+    /// size.
+    pub(crate) fn decode(
+        payload: &[u8],
+        size_bytes: u64,
+        version: u16,
+    ) -> Result<SstSummary, &'static str> {
         const SHORT: &str = "the summary block is truncated";
         let fixed = payload.get(..FIXED_BYTES).ok_or(SHORT)?;
         let u64_at =
@@ -102,6 +119,13 @@ impl SstSummary {
         }
         let properties = rest.get(4..4 + len).ok_or(SHORT)?.to_vec();
         rest = &rest[4 + len..];
+        let tombstones = if version >= 2 {
+            let count: [u8; 8] = rest.get(..8).ok_or(SHORT)?.try_into().expect("eight bytes");
+            rest = &rest[8..];
+            Some(u64::from_le_bytes(count))
+        } else {
+            None
+        };
         if !rest.is_empty() {
             return Err("the summary block has bytes after its last field");
         }
@@ -115,6 +139,7 @@ impl SstSummary {
             max_seqno: u64_at(16),
             time_range,
             properties,
+            tombstones,
         };
         summary.check()?;
         Ok(summary)
@@ -138,6 +163,9 @@ impl SstSummary {
         {
             return Err("the summary's seqno range does not hold its keys' seqnos");
         }
+        if self.tombstones.is_some_and(|t| t > self.entries) {
+            return Err("the summary counts more tombstones than entries");
+        }
         if let Some((min, max)) = self.time_range {
             if min > max {
                 return Err("the summary's time range is inverted");
@@ -150,6 +178,7 @@ impl SstSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::header::FORMAT_VERSION;
     use srdb_key::{InternalKey, Kind};
 
     #[test]
@@ -166,15 +195,38 @@ mod tests {
                 max_seqno: 9,
                 time_range,
                 properties,
+                tombstones: Some(4),
             };
             let bytes = summary.encode();
-            assert_eq!(SstSummary::decode(&bytes, 777), Ok(summary.clone()));
+            assert_eq!(SstSummary::decode(&bytes, 777, FORMAT_VERSION), Ok(summary.clone()));
             for cut in 0..bytes.len() {
                 assert!(
-                    SstSummary::decode(&bytes[..cut], 777).is_err(),
+                    SstSummary::decode(&bytes[..cut], 777, FORMAT_VERSION).is_err(),
                     "truncation to {cut} bytes accepted"
                 );
             }
+            // Version 1 had no tombstone count: its payload ends 8 bytes
+            // earlier, and a version-2 payload read as version 1 is refused.
+            let v1 = &bytes[..bytes.len() - 8];
+            let old = SstSummary { tombstones: None, ..summary };
+            assert_eq!(SstSummary::decode(v1, 777, 1), Ok(old));
+            assert!(SstSummary::decode(&bytes, 777, 1).is_err());
         }
+    }
+
+    #[test]
+    fn more_tombstones_than_entries_are_refused() {
+        let summary = SstSummary {
+            size_bytes: 1,
+            entries: 2,
+            smallest: InternalKey::new(b"a", 1, Kind::Delete).as_bytes().to_vec(),
+            largest: InternalKey::new(b"b", 1, Kind::Delete).as_bytes().to_vec(),
+            min_seqno: 1,
+            max_seqno: 1,
+            time_range: None,
+            properties: Vec::new(),
+            tombstones: Some(3),
+        };
+        assert!(SstSummary::decode(&summary.encode(), 1, FORMAT_VERSION).is_err());
     }
 }

@@ -15,6 +15,7 @@ struct Walk {
     user_keys: u64,
     min_seqno: u64,
     max_seqno: u64,
+    tombstones: u64,
     first_key: Option<Vec<u8>>,
     last_key: Vec<u8>,
 }
@@ -29,6 +30,7 @@ pub(crate) fn verify(sst: &Sst) -> Result<VerifyReport, SstError> {
         user_keys: 0,
         min_seqno: u64::MAX,
         max_seqno: 0,
+        tombstones: 0,
         first_key: None,
         last_key: Vec::new(),
     };
@@ -130,6 +132,9 @@ fn check_entry(sst: &Sst, walk: &mut Walk, key: &[u8]) -> Result<(), String> {
     walk.entries += 1;
     walk.min_seqno = walk.min_seqno.min(parsed.seqno);
     walk.max_seqno = walk.max_seqno.max(parsed.seqno);
+    if parsed.kind == srdb_key::Kind::Delete {
+        walk.tombstones += 1;
+    }
     walk.last_key.clear();
     walk.last_key.extend_from_slice(key);
     Ok(())
@@ -150,6 +155,11 @@ fn check_summary(sst: &Sst, walk: &Walk) -> Result<(), SstError> {
         format!(
             "the summary's seqno range {}..={} is not the entries' {}..={}",
             summary.min_seqno, summary.max_seqno, walk.min_seqno, walk.max_seqno
+        )
+    } else if summary.tombstones.is_some_and(|counted| counted != walk.tombstones) {
+        format!(
+            "the summary counts {:?} tombstones, but the blocks hold {}",
+            summary.tombstones, walk.tombstones
         )
     } else {
         return Ok(());

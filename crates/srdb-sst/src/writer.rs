@@ -119,6 +119,7 @@ pub struct SstWriter {
     min_seqno: u64,
     max_seqno: u64,
     time_range: Option<(i64, i64)>,
+    tombstones: u64,
     failed: bool,
     finished: bool,
 }
@@ -152,6 +153,7 @@ impl SstWriter {
             min_seqno: u64::MAX,
             max_seqno: 0,
             time_range: None,
+            tombstones: 0,
             failed: false,
             finished: false,
         };
@@ -201,15 +203,15 @@ impl SstWriter {
         }
         self.min_seqno = self.min_seqno.min(parsed.seqno);
         self.max_seqno = self.max_seqno.max(parsed.seqno);
-        if parsed.kind == Kind::Put {
-            if let Some(time) =
-                self.opts.time_extractor.and_then(|extract| extract(parsed.user_key, value))
-            {
-                self.time_range = Some(match self.time_range {
-                    Some((min, max)) => (min.min(time), max.max(time)),
-                    None => (time, time),
-                });
-            }
+        if parsed.kind == Kind::Delete {
+            self.tombstones += 1;
+        } else if let Some(time) =
+            self.opts.time_extractor.and_then(|extract| extract(parsed.user_key, value))
+        {
+            self.time_range = Some(match self.time_range {
+                Some((min, max)) => (min.min(time), max.max(time)),
+                None => (time, time),
+            });
         }
         self.block.add(ikey, value);
         self.entries += 1;
@@ -277,6 +279,7 @@ impl SstWriter {
             max_seqno: self.max_seqno,
             time_range: self.time_range,
             properties: std::mem::take(&mut self.opts.properties),
+            tombstones: Some(self.tombstones),
         };
         let summary_len = self.write_framed(&summary.encode(), Compression::None)?;
 
@@ -291,6 +294,7 @@ impl SstWriter {
             bloom_offset,
             summary_offset,
             summary_len,
+            version: header::FORMAT_VERSION,
         };
         self.write(&footer.encode())?;
         self.out.flush().map_err(|e| SstError::io(&self.path, e))?;

@@ -215,6 +215,11 @@ pub(crate) fn install_version(
 /// Compacts every available keyspace down to its deepest non-empty level,
 /// pausing background compactions meanwhile.
 pub(crate) fn compact_all(inner: &Inner) -> Result<()> {
+    compact_some(inner, None)
+}
+
+/// Compacts the keyspaces `only` (all when `None`) as [`compact_all`] does.
+pub(crate) fn compact_some(inner: &Inner, only: Option<&[KeyspaceId]>) -> Result<()> {
     inner.check_open()?;
     {
         let mut st = inner.bg.state.lock();
@@ -227,14 +232,17 @@ pub(crate) fn compact_all(inner: &Inner) -> Result<()> {
             inner.bg.done.wait(&mut st);
         }
     }
-    let result = compact_all_paused(inner);
+    let result = compact_all_paused(inner, only);
     inner.bg.state.lock().manual = false;
     inner.request_compaction();
     result
 }
 
-fn compact_all_paused(inner: &Inner) -> Result<()> {
-    let ids: Vec<KeyspaceId> = inner.sv.load().levels.keys().copied().collect();
+fn compact_all_paused(inner: &Inner, only: Option<&[KeyspaceId]>) -> Result<()> {
+    let mut ids: Vec<KeyspaceId> = inner.sv.load().levels.keys().copied().collect();
+    if let Some(only) = only {
+        ids.retain(|id| only.contains(id));
+    }
     let no_busy = std::collections::HashSet::new();
     for id in ids {
         let mut level = 0usize;

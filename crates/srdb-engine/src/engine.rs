@@ -241,6 +241,16 @@ impl Engine {
         crate::compact::compact_all(&self.inner)
     }
 
+    /// Compacts the keyspaces named `names` as [`Engine::compact`] does,
+    /// leaving the others alone. An unknown name is an error.
+    pub fn compact_keyspaces(&self, names: &[&str]) -> Result<()> {
+        let ids = names
+            .iter()
+            .map(|name| self.keyspace(name).map(|ks| ks.id()))
+            .collect::<Result<Vec<_>>>()?;
+        crate::compact::compact_some(&self.inner, Some(&ids))
+    }
+
     /// Writes the WAL's buffer out and fsyncs it, whatever the sync policy.
     pub fn sync(&self) -> Result<()> {
         self.inner.wal.sync()?;

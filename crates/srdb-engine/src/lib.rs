@@ -49,8 +49,8 @@ mod tables;
 
 pub use batch::WriteBatch;
 pub use check::{
-    check_dir, decode_wal_batch, sst_owner, CheckProgress, DirCheck, DirProblem, ProblemKind,
-    WalEntry, MAX_DIR_PROBLEMS,
+    check_dir, decode_wal_batch, restore_keyspaces, sst_owner, CheckProgress, DirCheck, DirProblem,
+    ProblemKind, WalEntry, MAX_DIR_PROBLEMS,
 };
 pub use engine::Engine;
 pub use error::{Error, Result};

@@ -62,6 +62,7 @@
 mod error;
 mod format;
 mod fsutil;
+mod inspect;
 pub mod limits;
 mod log_writer;
 mod reader;
@@ -70,6 +71,7 @@ mod segment;
 mod wal;
 
 pub use error::WalError;
+pub use inspect::{read_file_header, LogFileHeader};
 pub use format::{FILE_HEADER_BYTES, FORMAT_VERSION, RECORD_HEADER_BYTES, WAL_MAGIC};
 pub use limits::{MAX_LSN, MAX_RECORD_BYTES};
 pub use log_writer::{encode_log_bytes, LogWriter};

@@ -41,7 +41,7 @@ pub use srdb_engine::{
 pub use srdb_query::{Direction, Expr, Query};
 pub use srdb_schema::{Decimal, Field, FieldType, Row, Schema, SchemaError, Value};
 pub use table::{
-    BackfillProgress, CheckReport, DbError, DbResult, IndexInfo, IndexState, Page, QueryRows,
-    RowIter, Table, TableOptions, TableQuery, TableStats, BACKFILL_BATCH_ROWS, CATALOG_KEYSPACE,
-    MAX_CHECK_PROBLEMS, MAX_TABLE_NAME_BYTES, RETENTION_BATCH_ROWS,
+    BackfillProgress, CheckReport, DbError, DbResult, IndexInfo, IndexRepair, IndexState, Page,
+    QueryRows, RowIter, Table, TableOptions, TableQuery, TableStats, BACKFILL_BATCH_ROWS,
+    CATALOG_KEYSPACE, MAX_CHECK_PROBLEMS, MAX_TABLE_NAME_BYTES, RETENTION_BATCH_ROWS,
 };

@@ -32,6 +32,7 @@ mod index;
 mod limits;
 mod query;
 mod read;
+mod repair;
 mod write;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -49,6 +50,7 @@ pub use index::{BackfillProgress, IndexInfo, IndexState};
 pub use limits::{BACKFILL_BATCH_ROWS, MAX_TABLE_NAME_BYTES, RETENTION_BATCH_ROWS};
 pub use query::{Page, QueryRows, TableQuery};
 pub use read::RowIter;
+pub use repair::IndexRepair;
 
 pub(crate) use self::catalog as cat;
 

@@ -4,8 +4,11 @@
 //! An iterator pins the `SuperVersion` it was created from, so the files it
 //! reads stay on disk until it is dropped, and it reads as of one seqno, so it
 //! never sees writes made after it was created.
+//!
+//! [`Iter::time_range`] bounds a scan by time as well: it reads only the
+//! sources that can hold a put in the range (see `time_filter`).
 
-use std::ops::Bound;
+use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
 
 use srdb_compaction::{LevelIterator, MergingIterator};
@@ -14,8 +17,11 @@ use srdb_manifest::{FileMeta, KeyspaceId};
 
 use crate::engine::Inner;
 use crate::error::{Error, Result};
-use crate::keyspace::levels_of;
+use crate::keyspace::{levels_of, Keyspace};
 use crate::memgen::SuperVersion;
+use crate::options::TimeSource;
+use crate::tables::Table;
+use crate::time_filter::{shadowed, TimeFilter};
 
 /// An iterator over `(key, value)` pairs of one keyspace.
 ///
@@ -35,6 +41,35 @@ pub struct Iter {
     /// Set after the sides met or an error was returned.
     done: bool,
     _pinned: Option<SnapshotPin>,
+    time_source: TimeSource,
+    /// The time range asked for by [`Iter::time_range`].
+    time: Option<TimeFilter>,
+    /// Whether [`Iter::time_range`] was given an empty range.
+    no_time: bool,
+    /// Set once the files to read are chosen (before the first step).
+    prepared: bool,
+    /// Files left out of the merge because no put of theirs is in the time
+    /// range; consulted for newer versions of the keys yielded.
+    skipped: Vec<Arc<Table>>,
+    plan: ScanPlan,
+}
+
+/// What a scan reads, for explaining it: see [`Iter::scan_plan`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScanPlan {
+    /// SST files whose keys overlap the range asked for.
+    pub files: usize,
+    /// Of those, the files the scan merges: the others lie outside the
+    /// narrowed key range or hold no put in the time range.
+    pub files_read: usize,
+    /// The first key the scan can yield: the range asked for, narrowed by a
+    /// time range to where puts in it can be.
+    pub lower: Bound<Vec<u8>>,
+    /// The last key the scan can yield.
+    pub upper: Bound<Vec<u8>>,
+    /// Whether no entry can be yielded (no source holds a put in the time
+    /// range).
+    pub empty: bool,
 }
 
 /// Keeps a snapshot registered while an iterator made from it lives.
@@ -66,14 +101,14 @@ struct Backward {
 
 impl Iter {
     pub(crate) fn new(
-        inner: Arc<Inner>,
-        id: KeyspaceId,
-        name: Arc<str>,
+        ks: &Keyspace,
         lower: Bound<Vec<u8>>,
         upper: Bound<Vec<u8>>,
         snapshot: SeqNo,
         pinned: Option<SeqNo>,
     ) -> Iter {
+        let (inner, id, name) = (ks.inner.clone(), ks.id(), ks.name_arc());
+        let time_source = ks.options().time_source;
         let sv = inner.sv.load_full();
         let _pinned = pinned.map(|seqno| {
             inner.snapshots.register(seqno);
@@ -91,19 +126,120 @@ impl Iter {
             back: None,
             done: false,
             _pinned,
+            time_source,
+            time: None,
+            no_time: false,
+            prepared: false,
+            skipped: Vec::new(),
+            plan: ScanPlan {
+                files: 0,
+                files_read: 0,
+                lower: Bound::Unbounded,
+                upper: Bound::Unbounded,
+                empty: false,
+            },
         }
+    }
+
+    /// Yields only the puts whose time (where the keyspace's
+    /// [`TimeSource`] finds it) lies in `range`, reading only the sources
+    /// that can hold one: the scan narrows its key range to where such puts
+    /// are (binary search in files whose puts are time-ordered, such as a
+    /// table's rows keyed by `_seq` with times that never decrease), and
+    /// leaves out files whose time range misses `range` and which hold no
+    /// tombstone. Entries without a time (every entry of a keyspace whose
+    /// time source is [`TimeSource::None`]) are never yielded. The answer is
+    /// exactly that of the unbounded scan filtered by time.
+    ///
+    /// # Panics
+    /// If the iterator has already yielded an entry.
+    pub fn time_range(mut self, range: impl RangeBounds<i64>) -> Iter {
+        assert!(!self.prepared, "Iter::time_range must be set before the iterator yields an entry");
+        self.time = TimeFilter::new(&range, self.time_source);
+        self.no_time = self.time.is_none();
+        self
+    }
+
+    /// What the scan reads: the SST files it merges out of those in its key
+    /// range and, under a time range, the narrowed key range. Chooses the
+    /// files if the scan has not started (it then reads those).
+    pub fn scan_plan(&mut self) -> Result<ScanPlan> {
+        self.prepare()?;
+        Ok(self.plan.clone())
+    }
+
+    /// Chooses the files to read and, under a time range, narrows the key
+    /// range to the hull of where each source may hold a put in range.
+    fn prepare(&mut self) -> Result<()> {
+        if self.prepared {
+            return Ok(());
+        }
+        self.inner.check_open()?;
+        let sv = self.sv.clone();
+        let levels = levels_of(&self.inner, &sv, self.id, &self.name)?;
+        let in_range = |it: &Iter| -> Vec<&Arc<Table>> {
+            levels.iter().flatten().filter(|t| it.overlaps(&t.meta)).collect()
+        };
+        let files = in_range(self).len();
+        let mut empty =
+            self.no_time || (self.time_source == TimeSource::None && self.time.is_some());
+        if let (Some(filter), false) = (self.time, empty) {
+            let mut hull: Option<(Vec<u8>, Vec<u8>)> = None;
+            for mem in sv.memtables(self.id) {
+                if mem.is_empty() {
+                    continue;
+                }
+                let mut it = mem.iter();
+                it.seek_to_first().map_err(Error::Iter)?;
+                let first = parse_checked(it.key())?.user_key.to_vec();
+                it.seek_to_last().map_err(Error::Iter)?;
+                let last = parse_checked(it.key())?.user_key.to_vec();
+                widen(&mut hull, first, last);
+            }
+            for t in in_range(self) {
+                if let Some((first, last)) = filter.candidate_keys(t)? {
+                    widen(&mut hull, first, last);
+                }
+            }
+            match hull {
+                None => empty = true,
+                Some((first, last)) => {
+                    self.lower =
+                        max_lower(std::mem::replace(&mut self.lower, Bound::Unbounded), first);
+                    self.upper =
+                        min_upper(std::mem::replace(&mut self.upper, Bound::Unbounded), last);
+                    self.skipped = in_range(self)
+                        .into_iter()
+                        .filter(|t| filter.may_skip(t))
+                        .cloned()
+                        .collect();
+                }
+            }
+        }
+        let files_read = if empty { 0 } else { in_range(self).len() - self.skipped.len() };
+        self.plan = ScanPlan {
+            files,
+            files_read,
+            lower: self.lower.clone(),
+            upper: self.upper.clone(),
+            empty,
+        };
+        self.prepared = true;
+        self.done |= empty;
+        Ok(())
     }
 
     fn sources(&self) -> Result<MergingIterator> {
         self.inner.check_open()?;
         let levels = levels_of(&self.inner, &self.sv, self.id, &self.name)?;
+        let skipped = |t: &Arc<Table>| self.skipped.iter().any(|s| Arc::ptr_eq(s, t));
         let mut sources: Vec<Box<dyn InternalIterator + Send>> = Vec::new();
         for mem in self.sv.memtables(self.id) {
             sources.push(Box::new(mem.iter()));
         }
         for (n, level) in levels.iter().enumerate() {
             let in_range: Vec<_> =
-                level.iter().filter(|t| self.overlaps(&t.meta)).cloned().collect();
+                level.iter().filter(|t| self.overlaps(&t.meta) && !skipped(t)).cloned().collect();
             if in_range.is_empty() {
                 continue;
             }
@@ -173,6 +309,10 @@ impl Iter {
     /// Positions the front side on the next visible entry. Returns false at
     /// the end of the range.
     fn advance_front(&mut self) -> Result<bool> {
+        self.prepare()?;
+        if self.done {
+            return Ok(false);
+        }
         if self.front.is_none() {
             let mut it = self.sources()?;
             match &self.lower {
@@ -183,7 +323,7 @@ impl Iter {
             }
             self.front = Some(Forward { it, key: Vec::new(), yielded: false });
         }
-        let Iter { front, back, lower, upper, snapshot, .. } = self;
+        let Iter { front, back, lower, upper, snapshot, time, skipped, .. } = self;
         let f = front.as_mut().expect("front side exists");
         if f.yielded {
             skip_versions_forward(f)?;
@@ -202,11 +342,14 @@ impl Iter {
                 continue;
             }
             // The newest visible version of this key.
-            let kind = p.kind;
+            let (kind, seqno) = (p.kind, p.seqno);
             f.key.clear();
             f.key.extend_from_slice(p.user_key);
             f.yielded = true;
-            if kind == Kind::Put {
+            if kind == Kind::Put
+                && time.as_ref().is_none_or(|t| t.admits(f.it.value()))
+                && !shadowed(skipped, &f.key, seqno, *snapshot)?
+            {
                 return Ok(true);
             }
             skip_versions_forward(f)?;
@@ -215,6 +358,10 @@ impl Iter {
 
     /// Positions the back side on the previous visible entry, copying it.
     fn advance_back(&mut self) -> Result<bool> {
+        self.prepare()?;
+        if self.done {
+            return Ok(false);
+        }
         if self.back.is_none() {
             let mut it = self.sources()?;
             match &self.upper {
@@ -228,7 +375,7 @@ impl Iter {
             }
             self.back = Some(Backward { it, key: Vec::new(), value: Vec::new(), yielded: false });
         }
-        let Iter { front, back, lower, upper, snapshot, .. } = self;
+        let Iter { front, back, lower, upper, snapshot, time, skipped, .. } = self;
         let b = back.as_mut().expect("back side exists");
         loop {
             if !b.it.valid() {
@@ -243,14 +390,14 @@ impl Iter {
             b.key.extend_from_slice(p.user_key);
             // Versions of a key come oldest first going backwards: the last
             // visible one met is the newest visible.
-            let mut newest: Option<Kind> = None;
+            let mut newest: Option<(Kind, SeqNo)> = None;
             while b.it.valid() {
                 let p = parse_checked(b.it.key())?;
                 if p.user_key != b.key.as_slice() {
                     break;
                 }
                 if p.seqno <= *snapshot && !excluded {
-                    newest = Some(p.kind);
+                    newest = Some((p.kind, p.seqno));
                     if p.kind == Kind::Put {
                         b.value.clear();
                         b.value.extend_from_slice(b.it.value());
@@ -258,11 +405,41 @@ impl Iter {
                 }
                 b.it.prev()?;
             }
-            if newest == Some(Kind::Put) {
-                b.yielded = true;
-                return Ok(true);
+            if let Some((Kind::Put, seqno)) = newest {
+                if time.as_ref().is_none_or(|t| t.admits(&b.value))
+                    && !shadowed(skipped, &b.key, seqno, *snapshot)?
+                {
+                    b.yielded = true;
+                    return Ok(true);
+                }
             }
         }
+    }
+}
+
+/// Extends `hull` to cover `[first, last]`.
+fn widen(hull: &mut Option<(Vec<u8>, Vec<u8>)>, first: Vec<u8>, last: Vec<u8>) {
+    *hull = Some(match hull.take() {
+        None => (first, last),
+        Some((a, b)) => (a.min(first), b.max(last)),
+    });
+}
+
+/// The tighter of a lower bound and `Included(key)`.
+fn max_lower(bound: Bound<Vec<u8>>, key: Vec<u8>) -> Bound<Vec<u8>> {
+    match bound {
+        Bound::Included(k) | Bound::Excluded(k) if k < key => Bound::Included(key),
+        Bound::Unbounded => Bound::Included(key),
+        kept => kept,
+    }
+}
+
+/// The tighter of an upper bound and `Included(key)`.
+fn min_upper(bound: Bound<Vec<u8>>, key: Vec<u8>) -> Bound<Vec<u8>> {
+    match bound {
+        Bound::Included(k) | Bound::Excluded(k) if k > key => Bound::Included(key),
+        Bound::Unbounded => Bound::Included(key),
+        kept => kept,
     }
 }
 

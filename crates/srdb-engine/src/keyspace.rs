@@ -45,6 +45,10 @@ impl Keyspace {
         &self.name
     }
 
+    pub(crate) fn name_arc(&self) -> Arc<str> {
+        self.name.clone()
+    }
+
     /// The keyspace's id inside its database.
     pub fn id(&self) -> KeyspaceId {
         self.id
@@ -90,9 +94,7 @@ impl Keyspace {
     /// Iterates over the entries whose keys fall in `range`.
     pub fn range<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, range: R) -> Iter {
         Iter::new(
-            self.inner.clone(),
-            self.id,
-            self.name.clone(),
+            self,
             owned_bound(range.start_bound()),
             owned_bound(range.end_bound()),
             self.inner.visible.get(),
@@ -103,15 +105,7 @@ impl Keyspace {
     /// Iterates over the entries whose keys start with `prefix`.
     pub fn prefix(&self, prefix: impl AsRef<[u8]>) -> Iter {
         let (lo, hi) = prefix_bounds(prefix.as_ref());
-        Iter::new(
-            self.inner.clone(),
-            self.id,
-            self.name.clone(),
-            lo,
-            hi,
-            self.inner.visible.get(),
-            None,
-        )
+        Iter::new(self, lo, hi, self.inner.visible.get(), None)
     }
 }
 
@@ -146,9 +140,7 @@ impl Snapshot {
     /// Iterates over `keyspace` as of the snapshot.
     pub fn range<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, keyspace: &Keyspace, range: R) -> Iter {
         Iter::new(
-            self.inner.clone(),
-            keyspace.id,
-            keyspace.name.clone(),
+            keyspace,
             owned_bound(range.start_bound()),
             owned_bound(range.end_bound()),
             self.seqno,
@@ -160,15 +152,7 @@ impl Snapshot {
     /// `prefix`, as of the snapshot.
     pub fn prefix(&self, keyspace: &Keyspace, prefix: impl AsRef<[u8]>) -> Iter {
         let (lo, hi) = prefix_bounds(prefix.as_ref());
-        Iter::new(
-            self.inner.clone(),
-            keyspace.id,
-            keyspace.name.clone(),
-            lo,
-            hi,
-            self.seqno,
-            Some(self.seqno),
-        )
+        Iter::new(keyspace, lo, hi, self.seqno, Some(self.seqno))
     }
 }
 

@@ -46,6 +46,7 @@ mod repair;
 mod seqno;
 mod stats;
 mod tables;
+mod time_filter;
 
 pub use batch::WriteBatch;
 pub use check::{
@@ -54,7 +55,7 @@ pub use check::{
 };
 pub use engine::Engine;
 pub use error::{Error, Result};
-pub use iter::Iter;
+pub use iter::{Iter, ScanPlan};
 pub use keyspace::{Keyspace, Snapshot};
 pub use limits::{MAX_BATCH_BYTES, MAX_KEYSPACE_NAME_BYTES, MAX_VALUE_BYTES};
 pub use options::{

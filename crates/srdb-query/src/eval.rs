@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::convert::Infallible;
 
-use srdb_schema::{Row, Value};
+use srdb_schema::{Row, Value, ValueRef};
 
 use crate::{Expr, Op};
 
@@ -88,7 +88,7 @@ impl Expr {
     /// for unknown.
     pub fn truth<R: RowAccess>(&self, row: &R) -> Result<Option<bool>, R::Error> {
         match self {
-            Expr::Cond { field, op } => Ok(condition(&*row.value(field)?, op)),
+            Expr::Cond { field, op } => Ok(condition(&ValueRef::from(&*row.value(field)?), op)),
             Expr::Not(inner) => Ok(inner.truth(row)?.map(|t| !t)),
             Expr::And(members) => {
                 let mut result = Some(true);
@@ -116,10 +116,11 @@ impl Expr {
     }
 }
 
-/// The truth of one condition on the field value `v`.
-fn condition(v: &Value, op: &Op) -> Option<bool> {
+/// The truth of one condition on the field value `v`, borrowed from a row in
+/// memory or from an encoded row (so both forms read alike).
+pub(crate) fn condition(v: &ValueRef<'_>, op: &Op) -> Option<bool> {
     let cmp = |literal: &Value| -> Option<Ordering> {
-        (!v.is_null() && !literal.is_null()).then(|| v.cmp(literal))
+        (!v.is_null() && !literal.is_null()).then(|| v.cmp_value(literal))
     };
     let not = |t: Option<bool>| t.map(|t| !t);
     match op {
@@ -146,7 +147,7 @@ fn condition(v: &Value, op: &Op) -> Option<bool> {
 
 /// SQL's `IN`: true if some member equals `v`; otherwise unknown if `v` or
 /// some member is NULL; otherwise false. An empty list is false.
-fn in_list(v: &Value, list: &[Value]) -> Option<bool> {
+fn in_list(v: &ValueRef<'_>, list: &[Value]) -> Option<bool> {
     if list.is_empty() {
         return Some(false);
     }
@@ -157,7 +158,7 @@ fn in_list(v: &Value, list: &[Value]) -> Option<bool> {
     for member in list {
         if member.is_null() {
             saw_null = true;
-        } else if v == member {
+        } else if v.cmp_value(member).is_eq() {
             return Some(true);
         }
     }
@@ -178,25 +179,28 @@ fn between(with_low: Option<Ordering>, with_high: Option<Ordering>) -> Option<bo
     }
 }
 
-/// A text operator on the bytes of a string or bytes value; unknown for NULL
-/// (and for a pattern of another kind than the value, which binding rules
-/// out).
-fn text(v: &Value, pattern: &Value, f: impl Fn(&[u8], &[u8]) -> bool) -> Option<bool> {
-    match (v, pattern) {
-        (Value::String(s), Value::String(p)) => Some(f(s.as_bytes(), p.as_bytes())),
-        (Value::Bytes(b), Value::Bytes(p)) => Some(f(b, p)),
-        (Value::String(s), Value::Bytes(p)) => Some(f(s.as_bytes(), p)),
-        (Value::Bytes(b), Value::String(p)) => Some(f(b, p.as_bytes())),
+/// The bytes of a string or bytes literal.
+fn pattern_bytes(pattern: &Value) -> Option<&[u8]> {
+    match pattern {
+        Value::String(p) => Some(p.as_bytes()),
+        Value::Bytes(p) => Some(p),
         _ => None,
     }
 }
 
-fn contains_value(v: &Value, pattern: &Value) -> Option<bool> {
+/// A text operator on the bytes of a string or bytes value; unknown for NULL
+/// (and for a pattern of another kind than the value, which binding rules
+/// out).
+fn text(v: &ValueRef<'_>, pattern: &Value, f: impl Fn(&[u8], &[u8]) -> bool) -> Option<bool> {
+    Some(f(v.text_bytes()?, pattern_bytes(pattern)?))
+}
+
+fn contains_value(v: &ValueRef<'_>, pattern: &Value) -> Option<bool> {
     match (v, pattern) {
         // A valid UTF-8 needle found in valid UTF-8 bytes always starts on a
         // character boundary, so the string search (two-way, linear) answers
         // the byte question.
-        (Value::String(s), Value::String(p)) => Some(s.contains(p.as_str())),
+        (ValueRef::String(s), Value::String(p)) => Some(s.contains(p.as_str())),
         _ => text(v, pattern, contains),
     }
 }

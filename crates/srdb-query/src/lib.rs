@@ -4,7 +4,8 @@
 //!   combined with `AND`, `OR` and `NOT`, built in code
 //!   (`Expr::field("age").gte(18)`) or parsed from text ([`parse_query`]);
 //!   evaluated on a row whose fields are fetched on demand ([`RowAccess`]),
-//!   with SQL's three-valued logic for NULL.
+//!   with SQL's three-valued logic for NULL; or compiled against a schema
+//!   ([`CompiledFilter`]) to run on encoded rows without decoding them.
 //! * [`Query`]: a filter with projection, order, offset and limit; checked
 //!   against a schema by [`Query::bind`], which converts literals to their
 //!   fields' types.
@@ -40,6 +41,7 @@
 #![forbid(unsafe_code)]
 
 mod bind;
+mod compiled;
 mod display;
 mod error;
 mod eval;
@@ -54,6 +56,7 @@ mod query;
 mod ranges;
 
 pub use bind::{field_type, BoundQuery};
+pub use compiled::CompiledFilter;
 pub use display::{field_name, literal};
 pub use error::{ParseError, QueryError};
 pub use eval::{RowAccess, TableRow};

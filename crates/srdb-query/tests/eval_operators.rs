@@ -1,8 +1,10 @@
 //! Each operator on each kind of value, at the boundaries, and SQL's NULL
 //! logic.
 
-use srdb_query::{parse_query, Expr, Query, QueryError, TableRow};
-use srdb_schema::{Decimal, FieldType, Row, Schema, Value};
+use std::sync::Arc;
+
+use srdb_query::{parse_query, CompiledFilter, Expr, Query, QueryError, TableRow};
+use srdb_schema::{encode_row, Decimal, FieldType, Row, Schema, Value};
 
 fn schema() -> Schema {
     Schema::builder()
@@ -36,10 +38,19 @@ fn schema() -> Schema {
         .unwrap()
 }
 
-/// Whether the row (with `_seq` 7 and `_time` 1000) matches the filter text.
+/// Whether the row (with `_seq` 7 and `_time` 1000) matches the filter text,
+/// checking that the filter compiled for encoded rows gives the same answer.
 fn matches(filter: &str, row: &Row) -> bool {
-    let bound = parse_query(filter).unwrap().bind(&schema()).unwrap();
-    bound.filter().unwrap().eval(&TableRow { seq: 7, time: 1000, row })
+    let schema = Arc::new(schema());
+    let bound = parse_query(filter).unwrap().bind(&schema).unwrap();
+    let expr = bound.filter().unwrap();
+    let answer = expr.eval(&TableRow { seq: 7, time: 1000, row });
+    if let Ok(valid) = schema.validate(row) {
+        let bytes = encode_row(&schema, 1000, &valid);
+        let compiled = CompiledFilter::new(expr, schema.clone()).unwrap();
+        assert_eq!(compiled.matches(7, &bytes).unwrap(), answer, "{filter} on {row:?}");
+    }
+    answer
 }
 
 fn row(field: &str, value: impl Into<Value>) -> Row {

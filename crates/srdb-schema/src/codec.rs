@@ -25,7 +25,7 @@ use rust_decimal::Decimal;
 
 use crate::limits::ROW_CODEC_VERSION;
 use crate::schema::VAR_SLOT_BYTES;
-use crate::{FieldType, JsonObject, Row, Schema, SchemaError, ValidatedRow, Value};
+use crate::{FieldType, JsonObject, Row, Schema, SchemaError, ValidatedRow, Value, ValueRef};
 
 /// Size of the fixed row header, `_time` included.
 pub const ROW_HEADER_BYTES: usize = 16;
@@ -187,6 +187,7 @@ fn write_var(value: &Value, out: &mut Vec<u8>) {
 }
 
 /// The parsed header of an encoded row.
+#[derive(Clone, Copy, Debug)]
 struct Header {
     time_ns: i64,
     /// Number of fields the row holds (a prefix of the schema's).
@@ -486,4 +487,105 @@ pub fn decode_row(bytes: &[u8], schema: &Schema) -> Result<(i64, Row), SchemaErr
     let row =
         schema.fields().iter().zip(values).map(|(f, v)| (f.name.clone(), v)).collect::<Vec<_>>();
     Ok((time_ns, Row::from_entries_unchecked(row)))
+}
+
+/// An encoded row whose header has been checked once, for reading fields
+/// one by one without copying them: the form a filter reads.
+///
+/// Each field is checked as [`decode_field`] checks it (a NULL in a field
+/// that is not nullable, a variable-width field out of bounds, invalid UTF-8
+/// or JSON, an invalid bool, rune or decimal are errors); fields never read
+/// are not checked.
+#[derive(Clone, Copy, Debug)]
+pub struct RowView<'a> {
+    bytes: &'a [u8],
+    schema: &'a Schema,
+    header: Header,
+}
+
+impl<'a> RowView<'a> {
+    /// Checks the header of `bytes`, a row encoded with `schema` or an
+    /// earlier version of it.
+    pub fn new(bytes: &'a [u8], schema: &'a Schema) -> Result<RowView<'a>, SchemaError> {
+        Ok(RowView { bytes, schema, header: parse_header(bytes, schema)? })
+    }
+
+    /// The row's `_time`.
+    pub fn time(&self) -> i64 {
+        self.header.time_ns
+    }
+
+    /// Field `index` of the schema, borrowed from the row (or from the
+    /// schema: a row written before the field was added reads as its default
+    /// or NULL).
+    ///
+    /// # Panics
+    ///
+    /// If `index` is not a field of the schema (a bug in the caller).
+    pub fn field(&self, index: usize) -> Result<ValueRef<'a>, SchemaError> {
+        let (bytes, schema, header) = (self.bytes, self.schema, &self.header);
+        let field = &schema.fields()[index];
+        if index >= header.count {
+            return Ok(field.default.as_ref().map_or(ValueRef::Null, ValueRef::from));
+        }
+        if is_null_bit(bytes, index) {
+            if !field.nullable {
+                return Err(SchemaError::corrupt(
+                    ROW_HEADER_BYTES + index / 8,
+                    format!("the field `{}` is NULL but not nullable", field.name),
+                ));
+            }
+            return Ok(ValueRef::Null);
+        }
+        let slot = schema.slot(index);
+        let at = header.fixed_start + slot.offset;
+        let Some(width) = slot.width else {
+            let (start, end) = var_bounds(bytes, header, at, slot.prev_var)?;
+            let data = &bytes[header.var_start + start..header.var_start + end];
+            return Ok(match field.ty {
+                FieldType::String => ValueRef::String(std::str::from_utf8(data).map_err(|e| {
+                    SchemaError::corrupt(
+                        header.var_start + start + e.valid_up_to(),
+                        "a string field is not valid UTF-8",
+                    )
+                })?),
+                FieldType::Bytes => ValueRef::Bytes(data),
+                ty => ValueRef::Json(std::borrow::Cow::Owned(decode_var(
+                    ty,
+                    data,
+                    header.var_start + start,
+                )?)),
+            });
+        };
+        let b = &bytes[at..at + width];
+        Ok(match field.ty {
+            FieldType::Int | FieldType::Int64 => {
+                ValueRef::Int(i64::from_le_bytes(read_array(b, 0)))
+            }
+            FieldType::Uint | FieldType::Uint64 => {
+                ValueRef::Uint(u64::from_le_bytes(read_array(b, 0)))
+            }
+            FieldType::Float64 => {
+                ValueRef::Float64(f64::from_bits(u64::from_le_bytes(read_array(b, 0))))
+            }
+            FieldType::Time => ValueRef::Time(i64::from_le_bytes(read_array(b, 0))),
+            ty => match decode_fixed(ty, b, at)? {
+                Value::Int(v) => ValueRef::Int(v),
+                Value::Uint(v) => ValueRef::Uint(v),
+                Value::Float32(v) => ValueRef::Float32(v),
+                Value::Bool(v) => ValueRef::Bool(v),
+                Value::Byte(v) => ValueRef::Byte(v),
+                Value::Rune(v) => ValueRef::Rune(v),
+                Value::Decimal(v) => ValueRef::Decimal(v),
+                Value::Duration(v) => ValueRef::Duration(v),
+                other => unreachable!("decode_fixed gave {} for {ty}", other.kind_name()),
+            },
+        })
+    }
+
+    /// Field `index`, owned: [`decode_field`] without parsing the header
+    /// again.
+    pub fn value(&self, index: usize) -> Result<Value, SchemaError> {
+        decode_one(self.bytes, self.schema, &self.header, index)
+    }
 }

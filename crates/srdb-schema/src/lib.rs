@@ -78,9 +78,10 @@ mod schema_json;
 mod serde_row;
 mod types;
 mod value;
+mod value_ref;
 
 pub use codec::{
-    decode_field, decode_fields, decode_row, decode_time, decode_values, encode_row,
+    decode_field, decode_fields, decode_row, decode_time, decode_values, encode_row, RowView,
     ROW_HEADER_BYTES,
 };
 pub use error::SchemaError;
@@ -95,6 +96,7 @@ pub use schema::{Schema, SchemaBuilder};
 pub use serde_row::{from_row, to_row};
 pub use types::FieldType;
 pub use value::{JsonObject, Value};
+pub use value_ref::ValueRef;
 
 /// Runs the examples of `docs/guide/schema.md` as doc tests, so the guide
 /// cannot drift from the code.

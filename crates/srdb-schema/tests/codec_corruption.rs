@@ -5,9 +5,15 @@ mod common;
 
 use proptest::prelude::*;
 use srdb_schema::{
-    decode_field, decode_fields, decode_row, decode_values, encode_row, FieldType, Row, Schema,
-    SchemaError,
+    decode_field, decode_fields, decode_row, decode_values, encode_row, FieldType, Row, RowView,
+    Schema, SchemaError,
 };
+
+/// Field `i` read through a [`RowView`], owned; must agree with
+/// `decode_field`, errors included.
+fn viewed(bytes: &[u8], schema: &Schema, i: usize) -> Result<srdb_schema::Value, SchemaError> {
+    RowView::new(bytes, schema).and_then(|view| view.field(i)).map(|v| v.to_value())
+}
 
 fn sample() -> (Schema, Vec<u8>) {
     let schema = Schema::builder()
@@ -79,23 +85,27 @@ fn bad_values_in_slots_are_errors() {
     let mut bad_bool = bytes.clone();
     bad_bool[flag_at] = 2;
     assert!(decode_field(&bad_bool, &schema, 2).is_err());
+    assert!(viewed(&bad_bool, &schema, 2).is_err());
 
     let name_end_at = 16 + 1 + 8;
     let mut past_end = bytes.clone();
     past_end[name_end_at..name_end_at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
     assert!(decode_field(&past_end, &schema, 1).is_err());
+    assert!(viewed(&past_end, &schema, 1).is_err());
     assert!(decode_values(&past_end, &schema).is_err());
 
     // A NULL bit on a field that is not nullable.
     let mut null_id = bytes.clone();
     null_id[16] |= 1;
     assert!(decode_field(&null_id, &schema, 0).is_err());
+    assert!(viewed(&null_id, &schema, 0).is_err());
 
     // Invalid UTF-8 in the name ("Alice" starts the variable area).
     let var_start = 16 + 1 + 8 + 4 + 1 + 4 + 4;
     let mut bad_utf8 = bytes;
     bad_utf8[var_start] = 0xff;
     assert!(decode_field(&bad_utf8, &schema, 1).is_err());
+    assert!(viewed(&bad_utf8, &schema, 1).is_err());
 }
 
 #[test]
@@ -112,9 +122,11 @@ fn corrupt_decimal_and_rune_are_errors() {
     let mut scale = bytes.clone();
     scale[16 + 1 + 2] = 29; // the scale byte of the decimal's flags
     assert!(decode_field(&scale, &schema, 0).is_err());
+    assert!(viewed(&scale, &schema, 0).is_err());
     let mut surrogate = bytes;
     surrogate[16 + 1 + 16..16 + 1 + 20].copy_from_slice(&0xd800u32.to_le_bytes());
     assert!(decode_field(&surrogate, &schema, 1).is_err());
+    assert!(viewed(&surrogate, &schema, 1).is_err());
 }
 
 proptest! {
@@ -125,6 +137,9 @@ proptest! {
         let _ = decode_values(&bytes, &schema);
         let all: Vec<usize> = (0..schema.len()).collect();
         let _ = decode_fields(&bytes, &schema, &all);
+        for i in 0..schema.len() {
+            let _ = viewed(&bytes, &schema, i);
+        }
     }
 
     #[test]
@@ -140,7 +155,12 @@ proptest! {
         }
         let _ = decode_values(&bytes, &schema);
         for i in 0..schema.len() {
-            let _ = decode_field(&bytes, &schema, i);
+            let owned = decode_field(&bytes, &schema, i);
+            let borrowed = viewed(&bytes, &schema, i);
+            prop_assert_eq!(owned.is_ok(), borrowed.is_ok(), "field {}", i);
+            if let (Ok(a), Ok(b)) = (owned, borrowed) {
+                prop_assert_eq!(a, b, "field {}", i);
+            }
         }
     }
 }

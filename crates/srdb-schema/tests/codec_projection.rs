@@ -6,7 +6,7 @@ mod common;
 
 use proptest::prelude::*;
 use srdb_schema::{
-    decode_field, decode_fields, decode_row, decode_time, decode_values, encode_row, Value,
+    decode_field, decode_fields, decode_row, decode_time, decode_values, encode_row, RowView, Value,
 };
 
 /// Values compared bit for bit, so that a NaN payload or the sign of a zero
@@ -41,6 +41,14 @@ proptest! {
             prop_assert!(identical(want, got), "field {}: wrote {:?}, read {:?}", i, want, got);
             let single = decode_field(&bytes, &schema, i).unwrap();
             prop_assert!(identical(&single, got), "field {}: single {:?}, full {:?}", i, single, got);
+        }
+
+        let view = RowView::new(&bytes, &schema).unwrap();
+        prop_assert_eq!(view.time(), time_ns);
+        for (i, want) in decoded.iter().enumerate() {
+            let borrowed = view.field(i).unwrap().to_value();
+            prop_assert!(identical(&borrowed, want), "field {}: view {:?}, full {:?}", i, borrowed, want);
+            prop_assert!(identical(&view.value(i).unwrap(), want));
         }
 
         let reversed: Vec<usize> = (0..schema.len()).rev().collect();

@@ -2,7 +2,8 @@
 //! them, and old rows decode against the new schema with NULL or the default.
 
 use srdb_schema::{
-    decode_field, decode_row, encode_row, Field, FieldType, Row, Schema, SchemaError, Value,
+    decode_field, decode_row, encode_row, Field, FieldType, Row, RowView, Schema, SchemaError,
+    Value, ValueRef,
 };
 
 #[test]
@@ -20,6 +21,10 @@ fn old_rows_read_added_fields_as_null_or_default() {
     assert_eq!(row, Row::new().with("name", "old").with("email", Value::Null).with("level", 3));
     assert_eq!(decode_field(&old, &schema, 2).unwrap(), Value::Int(3));
     assert_eq!(decode_field(&old, &schema, 1).unwrap(), Value::Null);
+    let view = RowView::new(&old, &schema).unwrap();
+    assert_eq!(view.field(0).unwrap(), ValueRef::String("old"));
+    assert_eq!(view.field(1).unwrap(), ValueRef::Null);
+    assert_eq!(view.field(2).unwrap(), ValueRef::Int(3));
 
     let new = schema.validate(&Row::new().with("name", "new").with("level", 9)).unwrap();
     assert_eq!(new.schema_version(), 3);

@@ -17,6 +17,9 @@
 //!               owner (the engine stores the file's keyspace there)
 //! 53+s+l+p   8  tombstones among the entries, u64 LE (format version 2
 //!               on; a version-1 file ends after the properties)
+//! 61+s+l+p   1  flags (version 2 on): bit 0 set when every put has a
+//!               time and the times never decrease in key order; other
+//!               bits 0
 //! ```
 //!
 //! The payload sits in a frame (see `block::frame`, always raw). The file
@@ -48,6 +51,11 @@ pub struct SstSummary {
     /// How many of the entries are tombstones; `None` for a file of format
     /// version 1, which did not record it.
     pub tombstones: Option<u64>,
+    /// Whether every put of the file has a time and the times never
+    /// decrease in internal-key order (false for a version-1 file). Then the
+    /// puts of a time range are one contiguous run of keys, found by binary
+    /// search.
+    pub time_ordered: bool,
 }
 
 const FIXED_BYTES: usize = 41;
@@ -81,6 +89,7 @@ impl SstSummary {
         out.extend_from_slice(&len.to_le_bytes());
         out.extend_from_slice(&self.properties);
         out.extend_from_slice(&tombstones.to_le_bytes());
+        out.push(u8::from(self.time_ordered));
         out
     }
 
@@ -119,12 +128,16 @@ impl SstSummary {
         }
         let properties = rest.get(4..4 + len).ok_or(SHORT)?.to_vec();
         rest = &rest[4 + len..];
-        let tombstones = if version >= 2 {
+        let (tombstones, time_ordered) = if version >= 2 {
             let count: [u8; 8] = rest.get(..8).ok_or(SHORT)?.try_into().expect("eight bytes");
-            rest = &rest[8..];
-            Some(u64::from_le_bytes(count))
+            let flags = *rest.get(8).ok_or(SHORT)?;
+            if flags > 1 {
+                return Err("the summary's flags have unknown bits set");
+            }
+            rest = &rest[9..];
+            (Some(u64::from_le_bytes(count)), flags == 1)
         } else {
-            None
+            (None, false)
         };
         if !rest.is_empty() {
             return Err("the summary block has bytes after its last field");
@@ -140,6 +153,7 @@ impl SstSummary {
             time_range,
             properties,
             tombstones,
+            time_ordered,
         };
         summary.check()?;
         Ok(summary)
@@ -165,6 +179,9 @@ impl SstSummary {
         }
         if self.tombstones.is_some_and(|t| t > self.entries) {
             return Err("the summary counts more tombstones than entries");
+        }
+        if self.time_ordered && self.time_range.is_none() {
+            return Err("the summary says its puts are time-ordered but records no time range");
         }
         if let Some((min, max)) = self.time_range {
             if min > max {
@@ -196,6 +213,7 @@ mod tests {
                 time_range,
                 properties,
                 tombstones: Some(4),
+                time_ordered: time_range.is_some(),
             };
             let bytes = summary.encode();
             assert_eq!(SstSummary::decode(&bytes, 777, FORMAT_VERSION), Ok(summary.clone()));
@@ -207,8 +225,8 @@ mod tests {
             }
             // Version 1 had no tombstone count: its payload ends 8 bytes
             // earlier, and a version-2 payload read as version 1 is refused.
-            let v1 = &bytes[..bytes.len() - 8];
-            let old = SstSummary { tombstones: None, ..summary };
+            let v1 = &bytes[..bytes.len() - 9];
+            let old = SstSummary { tombstones: None, time_ordered: false, ..summary };
             assert_eq!(SstSummary::decode(v1, 777, 1), Ok(old));
             assert!(SstSummary::decode(&bytes, 777, 1).is_err());
         }
@@ -226,6 +244,7 @@ mod tests {
             time_range: None,
             properties: Vec::new(),
             tombstones: Some(3),
+            time_ordered: false,
         };
         assert!(SstSummary::decode(&summary.encode(), 1, FORMAT_VERSION).is_err());
     }

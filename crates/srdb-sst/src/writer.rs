@@ -120,6 +120,8 @@ pub struct SstWriter {
     max_seqno: u64,
     time_range: Option<(i64, i64)>,
     tombstones: u64,
+    /// Whether every put so far had a time, never less than the previous.
+    time_ordered: bool,
     failed: bool,
     finished: bool,
 }
@@ -154,6 +156,7 @@ impl SstWriter {
             max_seqno: 0,
             time_range: None,
             tombstones: 0,
+            time_ordered: true,
             failed: false,
             finished: false,
         };
@@ -205,13 +208,21 @@ impl SstWriter {
         self.max_seqno = self.max_seqno.max(parsed.seqno);
         if parsed.kind == Kind::Delete {
             self.tombstones += 1;
-        } else if let Some(time) =
-            self.opts.time_extractor.and_then(|extract| extract(parsed.user_key, value))
-        {
-            self.time_range = Some(match self.time_range {
-                Some((min, max)) => (min.min(time), max.max(time)),
-                None => (time, time),
-            });
+        } else {
+            match self.opts.time_extractor.and_then(|extract| extract(parsed.user_key, value)) {
+                Some(time) => {
+                    self.time_range = Some(match self.time_range {
+                        Some((min, max)) => {
+                            // Puts arrive in key order: the last time seen
+                            // is the maximum exactly while they are ordered.
+                            self.time_ordered &= time >= max;
+                            (min.min(time), max.max(time))
+                        }
+                        None => (time, time),
+                    });
+                }
+                None => self.time_ordered = false,
+            }
         }
         self.block.add(ikey, value);
         self.entries += 1;
@@ -280,6 +291,7 @@ impl SstWriter {
             time_range: self.time_range,
             properties: std::mem::take(&mut self.opts.properties),
             tombstones: Some(self.tombstones),
+            time_ordered: self.time_ordered && self.time_range.is_some(),
         };
         let summary_len = self.write_framed(&summary.encode(), Compression::None)?;
 

@@ -104,6 +104,8 @@ fn the_time_extractor_records_the_range_of_puts_only() {
     writer.add(&key(b"d", 3, Kind::Delete), b"").unwrap();
     let summary = writer.finish().unwrap();
     assert_eq!(summary.time_range, Some((-40, 900)));
+    // The put of `b` has no time, so the file cannot promise an order.
+    assert!(!summary.time_ordered);
     assert_eq!(Sst::open(&path, 1, None).unwrap().summary().time_range, Some((-40, 900)));
 
     let plain = dir.path().join("2.sst");
@@ -132,6 +134,32 @@ fn estimated_bytes_track_the_final_size() {
 }
 
 #[test]
+fn the_summary_says_whether_put_times_never_decrease_in_key_order() {
+    fn time_of(_key: &[u8], value: &[u8]) -> Option<i64> {
+        Some(i64::from_le_bytes(value.get(..8)?.try_into().ok()?))
+    }
+    let write = |name: &str, puts: &[(&[u8], u64, i64)]| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        let opts = WriterOptions { time_extractor: Some(time_of), ..WriterOptions::default() };
+        let mut writer = SstWriter::create(&path, opts).unwrap();
+        for &(user_key, seqno, time) in puts {
+            writer.add(&key(user_key, seqno, Kind::Put), &time.to_le_bytes()).unwrap();
+        }
+        // Tombstones carry no time and do not break the order.
+        writer.add(&key(b"zz", 1, Kind::Delete), b"").unwrap();
+        let summary = writer.finish().unwrap();
+        assert_eq!(Sst::open(&path, 1, None).unwrap().summary(), &summary);
+        summary.time_ordered
+    };
+    assert!(write("1.sst", &[(b"a", 1, 5), (b"b", 1, 5), (b"c", 1, 9)]));
+    assert!(!write("2.sst", &[(b"a", 1, 5), (b"b", 1, 4), (b"c", 1, 9)]));
+    // Versions of one key come newest first: the newer must not be later.
+    assert!(!write("3.sst", &[(b"a", 2, 7), (b"a", 1, 6)]));
+    assert!(write("4.sst", &[(b"a", 2, 6), (b"a", 1, 6)]));
+}
+
+#[test]
 fn the_summary_counts_tombstones() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("1.sst");
@@ -155,7 +183,7 @@ fn a_format_1_file_still_opens_reads_and_verifies() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/v1_with_tombstones.sst");
     let sst = Sst::open(&path, 4, None).unwrap();
     let summary = sst.summary();
-    assert_eq!(summary.tombstones, None);
+    assert_eq!((summary.tombstones, summary.time_ordered), (None, false));
     assert_eq!(summary.entries, 12);
     assert_eq!(summary.time_range, Some((810, 900)));
     let report = sst.verify().unwrap();

@@ -1,11 +1,13 @@
-//! `srdb serve`: the RESP server on a database directory.
+//! `srdb serve`: the RESP server and the HTTP server (JSON API, Web UI,
+//! `/metrics`) on one database directory.
 //!
 //! Settings come, highest first, from the command line or its environment
 //! variable (`SRDB_DATA`, `SRDB_RESP_ADDR`, ...), then the TOML file given
 //! with `--config` (keys named like the long options, with underscores),
-//! then the defaults. SIGINT or SIGTERM stops the server gracefully: it stops
-//! accepting, lets commands in flight finish, flushes the memtables to SST
-//! files and exits 0. A second signal exits at once (the WAL still holds
+//! then the defaults. `--http-addr off` leaves the HTTP server out. SIGINT or
+//! SIGTERM stops both servers gracefully: they stop accepting, let commands
+//! and requests in flight finish, the memtables are flushed to SST files and
+//! the process exits 0. A second signal exits at once (the WAL still holds
 //! every acknowledged write).
 
 use std::net::SocketAddr;
@@ -15,6 +17,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
 use srdb::{Database, Options, SyncPolicy};
+use srdb_http::{HttpConfig, HttpServer};
 use srdb_server::{Server, ServerConfig};
 
 use crate::error::CliError;
@@ -73,6 +76,13 @@ pub struct ServeArgs {
     /// Largest reply of one command [default: 67108864]
     #[arg(long, env = "SRDB_MAX_REPLY_BYTES", value_name = "BYTES")]
     max_reply_bytes: Option<usize>,
+    /// Address of the HTTP API and Web UI, or `off` [default: 127.0.0.1:8080]
+    #[arg(long, env = "SRDB_HTTP_ADDR", value_name = "ADDR|off")]
+    http_addr: Option<String>,
+    /// Token that HTTP writes must present; without one the API is read-only
+    /// [default: none]
+    #[arg(long, env = "SRDB_HTTP_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    http_token: Option<String>,
     /// TOML file with any of the settings above (underscored names)
     #[arg(long, env = "SRDB_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
@@ -92,6 +102,8 @@ struct FileConfig {
     max_bulk_bytes: Option<usize>,
     max_request_bytes: Option<usize>,
     max_reply_bytes: Option<usize>,
+    http_addr: Option<String>,
+    http_token: Option<String>,
 }
 
 fn read_file_config(path: &Path) -> Result<FileConfig, CliError> {
@@ -106,6 +118,28 @@ struct Settings {
     data: PathBuf,
     options: Options,
     server: ServerConfig,
+    /// `None` when the HTTP server is off.
+    http: Option<HttpConfig>,
+}
+
+/// The HTTP settings: `off` (any case) leaves the server out.
+fn settle_http(
+    addr: Option<String>,
+    token: Option<String>,
+) -> Result<Option<HttpConfig>, CliError> {
+    let mut http = HttpConfig::default();
+    match addr.as_deref().map(str::trim) {
+        Some(off) if off.eq_ignore_ascii_case("off") => return Ok(None),
+        Some(text) => {
+            http.addr = text.parse().map_err(|e| CliError::Setting {
+                name: "http_addr",
+                reason: format!("{text:?} is neither `off` nor an address with a port: {e}"),
+            })?;
+        }
+        None => {}
+    }
+    http.token = token.filter(|t| !t.is_empty());
+    Ok(Some(http))
 }
 
 fn settle(args: ServeArgs) -> Result<Settings, CliError> {
@@ -151,7 +185,14 @@ fn settle(args: ServeArgs) -> Result<Settings, CliError> {
         server.max_reply_bytes = n;
     }
     server.config_file = args.config;
-    Ok(Settings { data, options, server })
+    let http = settle_http(args.http_addr.or(file.http_addr), args.http_token.or(file.http_token))?;
+    Ok(Settings { data, options, server, http })
+}
+
+/// An HTTP server error as a setting error: binding its address is what
+/// fails in practice.
+fn http_error(e: srdb_http::Error) -> CliError {
+    CliError::Setting { name: "http_addr", reason: e.to_string() }
 }
 
 /// Runs the server until SIGINT or SIGTERM, then flushes and closes.
@@ -162,7 +203,12 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
     let sync = settings.options.sync;
     let db = Database::open_with(&settings.data, settings.options).map_err(db_error)?;
     let server = Server::bind(db.clone(), settings.server)?;
+    let http = match settings.http {
+        Some(config) => Some(HttpServer::bind(db.clone(), config).map_err(http_error)?),
+        None => None,
+    };
     let stop = server.shutdown_handle();
+    let stop_http = http.as_ref().map(HttpServer::shutdown_handle);
     let mut signals = signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGINT,
         signal_hook::consts::SIGTERM,
@@ -177,6 +223,9 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
                 if seen == 1 {
                     eprintln!("srdb: signal {signal}: shutting down (again to exit at once)");
                     stop.shutdown();
+                    if let Some(stop_http) = &stop_http {
+                        stop_http.shutdown();
+                    }
                 } else {
                     eprintln!("srdb: second signal: exiting without flushing");
                     std::process::exit(130);
@@ -184,6 +233,19 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             }
         })
         .map_err(CliError::Signals)?;
+    let http_thread = match http {
+        Some(http) => {
+            let read_only = if http.has_token() { "" } else { ", read-only" };
+            eprintln!("srdb: serving HTTP on http://{}/{read_only}", http.local_addr());
+            Some(
+                std::thread::Builder::new()
+                    .name("srdb-http".into())
+                    .spawn(move || http.run())
+                    .map_err(|e| http_error(e.into()))?,
+            )
+        }
+        None => None,
+    };
     eprintln!(
         "srdb: serving the Redis protocol on {} (data {}, sync {:?})",
         server.local_addr(),
@@ -191,6 +253,12 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         sync
     );
     server.run()?;
+    if let Some(thread) = http_thread {
+        match thread.join() {
+            Ok(result) => result.map_err(http_error)?,
+            Err(_) => eprintln!("srdb: the HTTP server thread panicked"),
+        }
+    }
     eprintln!("srdb: connections closed; flushing");
     db.flush().map_err(db_error)?;
     db.close().map_err(db_error)?;
@@ -231,6 +299,28 @@ mod tests {
         assert_eq!(s.options.sync, SyncPolicy::Always);
         assert_eq!(s.server.max_clients, 7);
         assert_eq!(s.server.config_file, Some(path));
+    }
+
+    #[test]
+    fn http_is_on_by_default_off_on_request_and_takes_its_token_from_the_file() {
+        let s = settle(ServeArgs::default()).unwrap();
+        let http = s.http.unwrap();
+        assert_eq!(http.addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(http.token, None);
+        let off = ServeArgs { http_addr: Some("OFF".into()), ..ServeArgs::default() };
+        assert!(settle(off).unwrap().http.is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("srdb.toml");
+        std::fs::write(&path, "http_addr = \"127.0.0.1:9000\"\nhttp_token = \"abc\"\n").unwrap();
+        let s = settle(ServeArgs { config: Some(path.clone()), ..ServeArgs::default() }).unwrap();
+        let http = s.http.unwrap();
+        assert_eq!((http.addr.port(), http.token.as_deref()), (9000, Some("abc")));
+        let args = ServeArgs {
+            config: Some(path),
+            http_token: Some(String::new()),
+            ..ServeArgs::default()
+        };
+        assert_eq!(settle(args).unwrap().http.unwrap().token, None, "an empty token is none");
     }
 
     #[test]

@@ -13,12 +13,20 @@ use std::time::{Duration, Instant};
 struct Serve {
     child: Child,
     addr: SocketAddr,
+    /// The HTTP server's address, when it was started.
+    http: Option<SocketAddr>,
     log: Arc<Mutex<String>>,
 }
 
 fn serve(data: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Serve {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_srdb"));
     cmd.arg("serve").arg("--data").arg(data).arg("--resp-addr").arg("127.0.0.1:0");
+    // A free port rather than the default 8080, unless the test says.
+    let http_set =
+        extra.contains(&"--http-addr") || envs.iter().any(|(k, _)| *k == "SRDB_HTTP_ADDR");
+    if !http_set {
+        cmd.arg("--http-addr").arg("127.0.0.1:0");
+    }
     cmd.args(extra).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
     for (k, v) in envs {
         cmd.env(k, v);
@@ -30,17 +38,34 @@ fn serve(data: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Serve {
     let sink = log.clone();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("serving HTTP on http://").nth(1) {
+                let addr = rest.split('/').next().unwrap().parse::<SocketAddr>().unwrap();
+                let _ = tx.send(Some(addr));
+            }
             if let Some(rest) = line.split("serving the Redis protocol on ").nth(1) {
-                let _ = tx.send(rest.split(' ').next().unwrap().parse::<SocketAddr>().unwrap());
+                let _ = tx.send(None);
+                let _ =
+                    tx.send(Some(rest.split(' ').next().unwrap().parse::<SocketAddr>().unwrap()));
             }
             sink.lock().unwrap().push_str(&(line + "\n"));
         }
     });
-    let addr = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| {
-        let _ = child.kill();
-        panic!("srdb did not start: {}", log.lock().unwrap())
-    });
-    Serve { child, addr, log }
+    // The HTTP line (if any) comes first, then a marker and the RESP
+    // address.
+    let mut next = || {
+        rx.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!("srdb did not start: {}", log.lock().unwrap())
+        })
+    };
+    let mut http = None;
+    let addr = loop {
+        match next() {
+            Some(addr) => http = Some(addr),
+            None => break next().expect("the RESP address follows its marker"),
+        }
+    };
+    Serve { child, addr, http, log }
 }
 
 impl Serve {
@@ -197,4 +222,62 @@ fn bad_settings_exit_with_a_message() {
         .output()
         .unwrap();
     assert!(!out.status.success());
+    let out = Command::new(env!("CARGO_BIN_EXE_srdb"))
+        .args(["serve", "--http-addr", "nowhere", "--data"])
+        .arg(dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("http_addr") && err.contains("nowhere"), "{err}");
+}
+
+/// One HTTP request over a plain socket: the status and the body.
+fn http(addr: SocketAddr, request: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    let status = reply[9..12].parse().unwrap();
+    let body = reply.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn http_beside_resp_on_one_database_with_the_token_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = serve(dir.path(), &[], &[("SRDB_HTTP_TOKEN", "tok")]);
+    let http_addr = s.http.expect("the HTTP server started");
+    let mut con = s.client();
+    redis::cmd("SET").arg("greeting").arg("hello").query::<()>(&mut con).unwrap();
+    let (status, body) =
+        http(http_addr, "GET /api/kv/value?key=greeting HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"value\":\"hello\""), "{body}");
+    let create = r#"{"name":"t","fields":[{"name":"a","type":"string"}]}"#;
+    let post = |token: &str| {
+        format!(
+            "POST /api/tables HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\n\r\n{create}",
+            create.len()
+        )
+    };
+    assert_eq!(http(http_addr, &post("wrong")).0, 403);
+    assert_eq!(http(http_addr, &post("tok")).0, 201);
+    s.signal("TERM");
+    assert!(s.wait().success(), "{}", s.log.lock().unwrap());
+    assert!(std::net::TcpStream::connect(http_addr).is_err(), "the HTTP server stopped");
+    let db = srdb::Database::open(dir.path()).unwrap();
+    assert_eq!(db.tables(), ["t"]);
+}
+
+#[test]
+fn http_addr_off_leaves_the_http_server_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = serve(dir.path(), &["--http-addr", "off"], &[]);
+    assert_eq!(s.http, None);
+    assert!(!s.log.lock().unwrap().contains("HTTP"));
+    s.signal("INT");
+    assert!(s.wait().success());
 }

@@ -1,0 +1,105 @@
+//! The Web UI's pages over a real socket: they render without JavaScript,
+//! escape what they show, answer htmx with fragments, and serve assets with
+//! cache headers.
+
+mod common;
+
+use common::TestServer;
+use srdb::Row;
+
+#[test]
+fn pages_render_as_full_documents() {
+    let s = TestServer::start(None, 12);
+    for path in [
+        "/",
+        "/ui/tables/people",
+        "/ui/tables/people/rows",
+        "/ui/tables/people/rows/3",
+        "/ui/query?table=people&q=age%20%3E%205",
+        "/ui/storage",
+        "/ui/kv",
+    ] {
+        let page = s.get(path);
+        assert_eq!(page.status, 200, "{path}: {page:?}");
+        assert!(page.content_type.starts_with("text/html"), "{path}");
+        assert!(page.body.starts_with("<!DOCTYPE html>"), "{path}");
+        assert!(page.body.contains("htmx.min.js"), "{path}");
+    }
+    let list = s.get("/").body;
+    assert!(list.contains("href=\"/ui/tables/people\""), "{list}");
+    let schema = s.get("/ui/tables/people").body;
+    assert!(schema.contains("indexed"), "{schema}");
+}
+
+#[test]
+fn rows_are_paged_and_long_values_cut() {
+    let s = TestServer::start(None, 0);
+    let people = s.db.table("people").unwrap();
+    let long = format!("<script>alert(1)</script>{}", "x".repeat(100));
+    people.insert(Row::new().with("name", long).with("age", 1i64)).unwrap();
+    for i in 0..30 {
+        people.insert(Row::new().with("name", format!("p{i}")).with("age", i as i64)).unwrap();
+    }
+    let page = s.get("/ui/tables/people/rows?per_page=10&page=2").body;
+    assert!(page.contains("31 matching rows · page 2 of 4"), "{page}");
+    assert!(page.contains(">p9<") && !page.contains(">p8<") && page.contains(">p18<"));
+    let first = s.get("/ui/tables/people/rows?per_page=10").body;
+    assert!(!first.contains("<script>alert"), "values are escaped");
+    assert!(first.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(first.contains("<details class=\"cell\">"), "a long value is cut");
+    assert_eq!(s.get("/ui/tables/people/rows?per_page=0").status, 400);
+}
+
+#[test]
+fn query_errors_show_where_they_are() {
+    let s = TestServer::start(None, 3);
+    let page = s.get("/ui/tables/people/rows?q=age%20%3E%3D%20%3D%201").body;
+    assert!(page.contains("id=\"query-error\""), "{page}");
+    assert!(page.contains("<mark class=\"error-at\""), "{page}");
+    let plan = s.get("/ui/tables/people/rows?q=age%20%3D%201").body;
+    assert!(plan.contains("id=\"plan\""), "{plan}");
+}
+
+#[test]
+fn htmx_requests_get_fragments() {
+    let s = TestServer::start(None, 3);
+    let fragment = s.get_with("/ui/tables/people/rows?q=", &[("HX-Request", "true")]).body;
+    assert!(fragment.starts_with("<div id=\"results\">"), "{fragment}");
+    let storage = s.get_with("/ui/storage", &[("HX-Request", "true")]).body;
+    assert!(storage.starts_with("<div id=\"storage\""), "{storage}");
+    assert!(storage.contains("hx-trigger=\"every 2s\""));
+}
+
+#[test]
+fn missing_things_are_404_pages_and_writes_405() {
+    let s = TestServer::start(None, 1);
+    let missing = s.get("/ui/tables/ghost");
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("does not exist"));
+    assert_eq!(s.get("/ui/tables/people/rows/77").status, 404);
+    assert_eq!(s.get("/nowhere").status, 404);
+    assert_eq!(s.send("POST", "/", None, "").status, 405);
+}
+
+#[test]
+fn assets_are_cached_and_themes_remembered() {
+    let s = TestServer::start(None, 0);
+    let prefix = format!("/assets/{}/", env!("CARGO_PKG_VERSION"));
+    let htmx = s.get(&format!("{prefix}htmx.min.js"));
+    assert_eq!(htmx.status, 200);
+    assert!(htmx.content_type.starts_with("text/javascript"));
+    assert!(htmx.header("cache-control").unwrap().contains("max-age=31536000"));
+    assert!(htmx.body.starts_with("var htmx="));
+    assert_eq!(s.get(&format!("{prefix}style.css")).status, 200);
+    assert_eq!(s.get("/assets/0.0.0/style.css").status, 404);
+
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let set = agent.get(&s.url("/ui/theme?set=dark&back=/ui/storage")).call().unwrap();
+    assert_eq!(set.status(), 303);
+    assert_eq!(set.header("location"), Some("/ui/storage"));
+    assert!(set.header("set-cookie").unwrap().starts_with("srdb_theme=dark;"));
+    let off_site = agent.get(&s.url("/ui/theme?set=dark&back=//evil.example")).call().unwrap();
+    assert_eq!(off_site.header("location"), Some("/"));
+    let dark = s.get_with("/", &[("Cookie", "srdb_theme=dark")]).body;
+    assert!(dark.contains("<html lang=\"en\" data-theme=\"dark\">"), "{dark}");
+}

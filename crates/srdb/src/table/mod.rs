@@ -33,6 +33,7 @@ mod limits;
 mod query;
 mod read;
 mod repair;
+mod time_range;
 mod write;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

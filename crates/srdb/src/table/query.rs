@@ -26,6 +26,7 @@ use srdb_query::{Access, Direction, Expr, Plan, Query, RowAccess};
 use srdb_schema::{decode_field, decode_time, Row, Schema, Value};
 
 use crate::table::read::{columns, decode_columns, decode_stored, seq_key, seq_of, Column};
+use crate::table::time_range;
 use crate::table::write::index_entry_seq;
 use crate::table::{DbError, DbResult, Table};
 
@@ -112,7 +113,7 @@ impl TableQuery {
     /// The plan the table would run, in one line (see
     /// `srdb_query::Plan::explain`).
     pub fn explain(&self) -> DbResult<String> {
-        Ok(self.table.plan(&self.query)?.explain())
+        crate::table::time_range::explain(&self.table, &self.table.plan(&self.query)?)
     }
 
     /// The matching rows, streamed: `_seq`, `_time` and every field, or the
@@ -231,7 +232,7 @@ impl Table {
             })
         };
         let source =
-            Source::new(&self.shared.name, &plan.access, &snapshot, &state.rows, &index_of)?;
+            Source::new(&self.shared.name, &plan, &plan.access, &snapshot, &state.rows, &index_of)?;
         let projection = match &plan.projection {
             Some(names) => {
                 let names: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -357,6 +358,7 @@ enum Source {
 impl Source {
     fn new(
         table: &str,
+        plan: &Plan,
         access: &Access,
         snapshot: &Snapshot,
         rows: &Keyspace,
@@ -365,7 +367,7 @@ impl Source {
         Ok(match access {
             Access::Empty => Source::Empty,
             Access::SeqRange { start, end, reverse } => Source::Rows {
-                iter: snapshot.range(rows, (start.map(seq_key), end.map(seq_key))),
+                iter: time_range::rows_in(snapshot, rows, *start, *end, &plan.time_range),
                 reverse: *reverse,
             },
             Access::IndexRanges { field, ranges, reverse, .. } => {
@@ -378,7 +380,7 @@ impl Source {
             Access::IndexUnion(members) => {
                 let mut seqs = BTreeSet::new();
                 for member in members {
-                    let mut source = Source::new(table, member, snapshot, rows, index_of)?;
+                    let mut source = Source::new(table, plan, member, snapshot, rows, index_of)?;
                     while let Some(seq) = source.next_seq(table, snapshot)? {
                         seqs.insert(seq);
                     }

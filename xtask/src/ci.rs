@@ -76,6 +76,31 @@ pub fn run(workspace: &Workspace, options: Options) -> Result<Report, String> {
     // The comparison runner's `--tiny` smoke run is a test of srdb-bench
     // (`benches/tests/runner_tiny_run.rs`), run with the tests above.
 
+    // The Web UI in a real headless Chromium (Debian's `chromium` and
+    // `chromium-driver`, installed by `.ci/run`). Missing browsers fail the
+    // step rather than skip it, so a green CI means the UI was driven.
+    // Screenshots land in target/e2e-artifacts/.
+    let missing: Vec<&str> =
+        [("chromium", "/usr/bin/chromium"), ("chromedriver", "/usr/bin/chromedriver")]
+            .into_iter()
+            .filter(|(_, path)| !std::path::Path::new(path).exists())
+            .map(|(name, _)| name)
+            .collect();
+    if missing.is_empty() {
+        report.run(
+            "e2e web ui",
+            workspace.cargo_resolving(
+                ["test", "-p", "srdb-http", "--test", "e2e_web_ui"],
+                ["--", "--ignored", "--nocapture"],
+            ),
+        );
+    } else {
+        report.fail(
+            "e2e web ui",
+            &format!("{} missing: apt-get install chromium chromium-driver", missing.join(" and ")),
+        );
+    }
+
     let fuzz_options = fuzz::Options { seconds: options.fuzz_seconds, ..fuzz::Options::default() };
     fuzz::add_steps(workspace, &mut report, &fuzz_options)?;
     Ok(report)

@@ -109,6 +109,11 @@ pub struct TableStats {
     pub indexes: Vec<IndexInfo>,
     /// The next `_seq` an insert would get.
     pub next_seq: u64,
+    /// The engine keyspace of the rows, as named in
+    /// [`crate::KeyspaceStats`]; its keys are `_seq` big-endian.
+    pub rows_keyspace: String,
+    /// The engine keyspace of each index: (field, keyspace).
+    pub index_keyspaces: Vec<(String, String)>,
 }
 
 /// What every table of a database shares: the engine, the catalogue, and the
@@ -375,6 +380,12 @@ impl Table {
             levels: rows_ks.map(|k| k.levels.clone()).unwrap_or_default(),
             indexes: index::infos(&state),
             next_seq: self.shared.next_seq.load(Ordering::Acquire),
+            rows_keyspace: state.rows.name().to_owned(),
+            index_keyspaces: state
+                .indexes
+                .iter()
+                .map(|i| (i.field.clone(), i.ks.name().to_owned()))
+                .collect(),
         })
     }
 }

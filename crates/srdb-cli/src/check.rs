@@ -174,7 +174,9 @@ fn find(dir: &Path, global: Global) -> Result<Findings, CliError> {
             Ok(report) => {
                 findings.rows += report.rows;
                 for detail in report.problems {
-                    let index = detail.contains("index");
+                    // `Table::check` words every index problem so.
+                    let index = detail.starts_with("The index")
+                        || detail.starts_with("An entry of the index");
                     findings.tables.push(TableProblem { table: name.clone(), detail, index });
                 }
             }
@@ -281,6 +283,11 @@ pub fn run_repair(args: RepairArgs) -> Result<Outcome, CliError> {
         }
         if wal_damage && args.force && !rebuild_manifest {
             actions.push("dropped the damaged WAL records".into());
+        }
+        if wal_damage || files.has(ProblemKind::WalTornTail) {
+            // The WAL segments that held the damage are deleted once what
+            // was read from them is in SST files.
+            db.flush().map_err(|e| CliError::db(dir, "repair", e))?;
         }
         // Tables are checked again now that the files are sound: damage
         // that hid them before (an unreadable file) may have left index

@@ -15,7 +15,7 @@ use clap::Args;
 use serde_json::{json, Value as Json};
 use srdb::{KeyspaceStats, LevelStats};
 
-use crate::common::{human_bytes, print_json, print_table, Global, Outcome, ReadCopy};
+use crate::common::{human_bytes, print_json, print_table, show_bytes, Global, Outcome, ReadCopy};
 use crate::error::CliError;
 
 /// Arguments of `srdb stats`.
@@ -23,6 +23,10 @@ use crate::error::CliError;
 pub struct StatsArgs {
     /// Data directory
     dir: PathBuf,
+    /// List every SST file (level, size, entries, tombstones, key, seqno
+    /// and time ranges); `--json` always includes them
+    #[arg(long)]
+    files: bool,
     #[command(flatten)]
     global: Global,
 }
@@ -55,6 +59,18 @@ fn keyspace_json(ks: &KeyspaceStats) -> Json {
         "space_amplification": space_amplification(&ks.levels),
         "read_amplification": read_amplification(&ks.levels),
         "unavailable": ks.unavailable,
+        "sst_files": ks.files.iter().map(|f| json!({
+            "number": f.number,
+            "level": f.level,
+            "size_bytes": f.size_bytes,
+            "entries": f.entries,
+            "tombstones": f.tombstones,
+            "smallest_key": show_bytes(&f.smallest_key),
+            "largest_key": show_bytes(&f.largest_key),
+            "min_seqno": f.min_seqno,
+            "max_seqno": f.max_seqno,
+            "time_range": f.time_range,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -169,5 +185,39 @@ pub fn run(args: StatsArgs) -> Result<Outcome, CliError> {
         ]);
     }
     print_table(&["keyspace", "files", "bytes", "space amp", "read amp", "levels"], &rows);
+    if args.files {
+        println!();
+        println!("files");
+        let mut rows = Vec::new();
+        for ks in &stats.keyspaces {
+            for f in &ks.files {
+                rows.push(vec![
+                    format!("{:08}.sst", f.number),
+                    ks.name.clone(),
+                    format!("L{}", f.level),
+                    human_bytes(f.size_bytes),
+                    f.entries.to_string(),
+                    f.tombstones.map_or("?".to_owned(), |t| t.to_string()),
+                    format!("{} .. {}", show_bytes(&f.smallest_key), show_bytes(&f.largest_key)),
+                    format!("{}..={}", f.min_seqno, f.max_seqno),
+                    f.time_range.map_or("-".to_owned(), |(a, b)| format!("{a}..={b}")),
+                ]);
+            }
+        }
+        print_table(
+            &[
+                "file",
+                "keyspace",
+                "level",
+                "size",
+                "entries",
+                "tombstones",
+                "keys",
+                "seqnos",
+                "_time (ns)",
+            ],
+            &rows,
+        );
+    }
     Ok(Outcome::Clean)
 }

@@ -15,15 +15,18 @@
 //! on another field than `_seq` sorts, see the query guide).
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
+use indicatif::ProgressBar;
 use serde_json::{json, Value as Json};
 use srdb::{FieldType, Row, Schema, Table, Value};
 use srdb_schema::UnknownFields;
 
-use crate::common::{byte_progress, open_for_write, print_json, Global, Outcome, ReadCopy};
+use crate::common::{
+    byte_progress, open_for_write, print_json, progress, Global, Outcome, ReadCopy,
+};
 use crate::error::CliError;
 use crate::values::{from_cell, to_cell};
 
@@ -228,7 +231,8 @@ fn read_csv(
             for ((name, kind), cell) in header.iter().zip(&kinds).zip(record.iter()) {
                 let Some(ty) = kind else { continue };
                 let value = if name == "_time" {
-                    if cell == crate::values::CSV_NULL || cell.is_empty() {
+                    // Ignored (not even parsed) unless the table takes it.
+                    if !columns.caller_time || cell == crate::values::CSV_NULL || cell.is_empty() {
                         continue;
                     }
                     columns.time_value(&Json::String(cell.to_owned()))?
@@ -270,7 +274,7 @@ fn read_jsonl(
                 .schema
                 .row_from_json(&json, UnknownFields::Reject)
                 .map_err(|e| e.to_string())?;
-            if let Some(t) = time.filter(|t| !t.is_null()) {
+            if let Some(t) = time.filter(|t| columns.caller_time && !t.is_null()) {
                 row.insert("_time", columns.time_value(&t)?);
             }
             columns.finish(row)
@@ -288,11 +292,15 @@ pub fn run_export(args: ExportArgs) -> Result<Outcome, CliError> {
     let copy = ReadCopy::open(&args.dir)?;
     let fail = |e| CliError::db(&args.dir, "export", e);
     let table = copy.db().table(&args.table).map_err(fail)?;
+    // A bar on stderr would garble rows printed to the same terminal.
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let bar =
+        if to_terminal { ProgressBar::hidden() } else { progress(args.global, 0, "rows exported") };
     let result = match &args.output {
         Some(path) => {
             let file = File::create(path).map_err(|e| CliError::io(path, e))?;
             let mut out = BufWriter::new(file);
-            let written = export_rows(&table, &args, &mut out)
+            let written = export_rows(&table, &args, &bar, &mut out)
                 .and_then(|n| out.flush().map(|()| n).map_err(|e| CliError::io(path, e)));
             if written.is_err() {
                 let _ = std::fs::remove_file(path);
@@ -302,10 +310,11 @@ pub fn run_export(args: ExportArgs) -> Result<Outcome, CliError> {
         None => {
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
-            export_rows(&table, &args, &mut out)
+            export_rows(&table, &args, &bar, &mut out)
                 .and_then(|n| out.flush().map(|()| n).map_err(|e| CliError::io("stdout", e)))
         }
     };
+    bar.finish_and_clear();
     let rows = result?;
     if let Some(path) = &args.output {
         if args.global.json {
@@ -318,7 +327,12 @@ pub fn run_export(args: ExportArgs) -> Result<Outcome, CliError> {
 }
 
 /// Writes the rows one by one as they are read; returns how many.
-fn export_rows(table: &Table, args: &ExportArgs, out: &mut dyn Write) -> Result<u64, CliError> {
+fn export_rows(
+    table: &Table,
+    args: &ExportArgs,
+    bar: &ProgressBar,
+    out: &mut dyn Write,
+) -> Result<u64, CliError> {
     let fail = |e| CliError::db(&args.dir, "export", e);
     let rows: Box<dyn Iterator<Item = srdb::DbResult<Row>>> = match &args.query {
         Some(text) => Box::new(table.query_text(text).and_then(|q| q.rows()).map_err(fail)?),
@@ -335,6 +349,7 @@ fn export_rows(table: &Table, args: &ExportArgs, out: &mut dyn Write) -> Result<
                 serde_json::to_writer(&mut *out, &row.to_json()).map_err(|e| out_err(e.into()))?;
                 out.write_all(b"\n").map_err(out_err)?;
                 count += 1;
+                bar.inc(1);
             }
         }
         Format::Csv => {
@@ -357,6 +372,7 @@ fn export_rows(table: &Table, args: &ExportArgs, out: &mut dyn Write) -> Result<
                 });
                 writer.write_record(cells).map_err(csv_err)?;
                 count += 1;
+                bar.inc(1);
             }
             if count == 0 {
                 let mut names = vec!["_seq".to_owned(), "_time".to_owned()];

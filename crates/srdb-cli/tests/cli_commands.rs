@@ -436,3 +436,98 @@ fn flush_compact_and_inspect_an_sst() {
     let (code, _, err) = run(&["inspect", "sst", s(&sst), "--block", "999999"]);
     assert_eq!(code, 2, "{err}");
 }
+
+fn latest_wal_segment(dir: &Path) -> PathBuf {
+    std::fs::read_dir(dir.join("wal"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| std::fs::metadata(p).unwrap().len() > 60)
+        .max()
+        .expect("a WAL segment with records")
+}
+
+#[test]
+fn damaged_wal_records_are_dropped_only_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    people_db(dir.path(), 20);
+    {
+        let db = Database::open(dir.path()).unwrap();
+        let t = db.table("people").unwrap();
+        for i in 0..6 {
+            t.insert(
+                Row::new().with("name", Value::String(format!("w{i}"))).with("age", Value::Int(i)),
+            )
+            .unwrap();
+        }
+        db.close().unwrap();
+    }
+    let segment = latest_wal_segment(dir.path());
+    let mut bytes = std::fs::read(&segment).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    std::fs::write(&segment, bytes).unwrap();
+
+    let (code, report) = json(&["check", s(dir.path()), "--json"]);
+    assert_eq!(code, 1);
+    assert!(problem_kinds(&report).contains(&"wal-corrupt".to_owned()), "{report}");
+    let (code, out, err) = run(&["repair", s(dir.path())]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("--force"), "{out}");
+    let (code, out, err) = run(&["repair", s(dir.path()), "--force"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("dropped the damaged WAL records"), "{out}");
+    let (_, stats) = json(&["stats", s(dir.path()), "--json"]);
+    let rows = stats["tables"][0]["rows"].as_u64().unwrap();
+    assert!((21..27).contains(&rows), "only the damaged records are lost: {rows}");
+}
+
+#[test]
+fn check_finds_an_sst_that_is_not_what_the_manifest_says_and_a_torn_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    people_db(dir.path(), 300);
+    let files = sst_files(dir.path());
+    let rows = biggest_sst(dir.path());
+    let other = files.iter().find(|f| **f != rows).unwrap();
+    std::fs::copy(other, &rows).unwrap();
+    let (code, report) = json(&["check", s(dir.path()), "--json"]);
+    assert_eq!(code, 1);
+    assert!(problem_kinds(&report).contains(&"sst-mismatch".to_owned()), "{report}");
+    let (code, out, err) = run(&["repair", s(dir.path())]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("recreated keyspace __table."), "{out}");
+
+    let manifest = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("MANIFEST-"))
+        .unwrap();
+    let mut f = std::fs::OpenOptions::new().append(true).open(&manifest).unwrap();
+    std::io::Write::write_all(&mut f, &[0xab; 30]).unwrap();
+    drop(f);
+    let (code, report) = json(&["check", s(dir.path()), "--json"]);
+    assert_eq!(code, 1);
+    assert_eq!(problem_kinds(&report), vec!["manifest-torn-tail"], "{report}");
+    let (code, out, err) = run(&["repair", s(dir.path())]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("truncated the torn tail"), "{out}");
+}
+
+#[test]
+fn stats_lists_every_file() {
+    let dir = tempfile::tempdir().unwrap();
+    people_db(dir.path(), 100);
+    let (code, stats) = json(&["stats", s(dir.path()), "--json"]);
+    assert_eq!(code, 0);
+    let listed: usize = stats["keyspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["sst_files"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(listed, sst_files(dir.path()).len());
+    let (code, text, _) = run(&["stats", s(dir.path()), "--files"]);
+    assert_eq!(code, 0);
+    for f in sst_files(dir.path()) {
+        assert!(text.contains(f.file_name().unwrap().to_str().unwrap()), "{text}");
+    }
+}

@@ -68,6 +68,7 @@
 
 mod codec;
 mod convert;
+mod derive;
 mod error;
 mod field;
 mod limits;
@@ -84,6 +85,7 @@ pub use codec::{
     decode_field, decode_fields, decode_row, decode_time, decode_values, encode_row, RowView,
     ROW_HEADER_BYTES,
 };
+pub use derive::{as_nanos, DefaultFieldType, TableSchema};
 pub use error::SchemaError;
 pub use field::{Field, RESERVED_NAMES};
 pub use limits::{

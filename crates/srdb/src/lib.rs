@@ -39,6 +39,9 @@ pub use srdb_engine::{
     MAX_BATCH_BYTES, MAX_KEY_BYTES, MAX_VALUE_BYTES,
 };
 pub use srdb_query::{Direction, Expr, Query};
+// `Schema` is both the type and `#[derive(Schema)]`, as serde's `Serialize`.
+pub use srdb_derive::Schema;
+pub use srdb_schema::{as_nanos, DefaultFieldType, TableSchema};
 pub use srdb_schema::{Decimal, Field, FieldType, Row, Schema, SchemaError, Value};
 pub use table::{
     BackfillProgress, CheckReport, DbError, DbResult, IndexInfo, IndexRepair, IndexState, Page,

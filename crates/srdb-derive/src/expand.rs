@@ -1,0 +1,290 @@
+//! Checks a struct and writes its `TableSchema` impl.
+
+use std::collections::HashSet;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use srdb_schema::{Field, FieldType, Schema, MAX_COMMENT_BYTES, MAX_FIELDS, RESERVED_NAMES};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{parse_quote, Data, DeriveInput, Fields, GenericArgument, Path, PathArguments, Type};
+
+use crate::attrs::{ContainerAttrs, MemberAttrs};
+
+/// Types that serde writes as a struct, which no field type holds, and that
+/// `as_nanos` writes as the nanoseconds their field type holds.
+const NANOS_TYPES: [&str; 3] = ["Duration", "SystemTime", "OffsetDateTime"];
+
+/// The impl of `TableSchema` for `input`, or every error found in it.
+pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let container = ContainerAttrs::parse(&input.attrs)?;
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &input.generics,
+            "derive(Schema) does not support generic structs: the fields of a table have one type each",
+        ));
+    }
+    let members = match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(named) => &named.named,
+            _ => return Err(not_a_table(input)),
+        },
+        _ => return Err(not_a_table(input)),
+    };
+    let krate = container.krate.unwrap_or_else(|| parse_quote!(::srdb));
+
+    let mut errors: Option<syn::Error> = None;
+    let mut add_error = |error: syn::Error| match &mut errors {
+        Some(all) => all.combine(error),
+        None => errors = Some(error),
+    };
+    let mut names = HashSet::new();
+    let mut fields = Vec::new();
+    let mut checks = Vec::new();
+    for member in members {
+        match field_of(member, &krate) {
+            Ok(None) => {}
+            Ok(Some(field)) => {
+                if !names.insert(field.name.clone()) {
+                    add_error(syn::Error::new(
+                        field.name_span,
+                        format!(
+                            "two members are the field `{}`: field names must differ",
+                            field.name
+                        ),
+                    ));
+                }
+                fields.push(field.expr);
+                checks.extend(field.check);
+            }
+            Err(error) => add_error(error),
+        }
+    }
+    if fields.len() > MAX_FIELDS {
+        add_error(syn::Error::new(
+            input.ident.span(),
+            format!(
+                "the struct has {} fields, more than the {MAX_FIELDS} a schema may have",
+                fields.len()
+            ),
+        ));
+    }
+    if let Some(errors) = errors {
+        return Err(errors);
+    }
+
+    let ident = &input.ident;
+    Ok(quote! {
+        impl #krate::TableSchema for #ident {
+            fn schema() -> ::core::result::Result<#krate::Schema, #krate::SchemaError> {
+                #(#checks)*
+                #krate::Schema::new(::std::vec![#(#fields),*])
+            }
+        }
+    })
+}
+
+fn not_a_table(input: &DeriveInput) -> syn::Error {
+    syn::Error::new(
+        input.ident.span(),
+        "derive(Schema) works on structs with named fields: each member is a field of the table",
+    )
+}
+
+/// One field of the schema, as code.
+struct GeneratedField {
+    name: String,
+    name_span: Span,
+    /// An expression of type `Field`.
+    expr: TokenStream,
+    /// A compile-time check that only the field's Rust type can settle.
+    check: Option<TokenStream>,
+}
+
+/// The field a member becomes, `None` if it is none (skipped, or the row's
+/// `_seq` or `_time`), or why it cannot be one.
+fn field_of(member: &syn::Field, krate: &Path) -> syn::Result<Option<GeneratedField>> {
+    let attrs = MemberAttrs::parse(&member.attrs)?;
+    let ident = member.ident.as_ref().expect("named fields have names");
+    let (name, name_span) = match (&attrs.rename, &attrs.serde.rename) {
+        (Some(ours), Some(serde)) if ours.value() != serde.value() => {
+            return Err(syn::Error::new(
+                ours.span(),
+                format!(
+                    "`srdb(rename = \"{}\")` and `serde(rename = \"{}\")` disagree: the field must be named as serde writes it",
+                    ours.value(),
+                    serde.value()
+                ),
+            ))
+        }
+        (Some(name), _) | (None, Some(name)) => (name.value(), name.span()),
+        (None, None) => (ident.unraw().to_string(), ident.span()),
+    };
+
+    let alone = |marker: &str| -> syn::Result<()> {
+        match attrs.keys.iter().find(|(key, _)| *key != marker && *key != "rename") {
+            Some((key, span)) => Err(syn::Error::new(
+                *span,
+                format!("`{key}` cannot be combined with `{marker}`, which makes the member no field of the schema"),
+            )),
+            None => Ok(()),
+        }
+    };
+    if attrs.skip {
+        alone("skip")?;
+        return Ok(None);
+    }
+    if attrs.serde.skip {
+        if let Some((key, span)) = attrs.keys.first() {
+            return Err(syn::Error::new(
+                *span,
+                format!("serde does not write this member, so it is no field of the schema and `{key}` has no effect"),
+            ));
+        }
+        return Ok(None);
+    }
+    let (value_ty, is_option) = match option_inner(&member.ty) {
+        Some(inner) => (inner, true),
+        None => (&member.ty, false),
+    };
+    for (marker, reserved) in [("seq", "_seq"), ("time", "_time")] {
+        if attrs.span_of(marker).is_none() {
+            continue;
+        }
+        alone(marker)?;
+        if name != reserved {
+            return Err(syn::Error::new(
+                name_span,
+                format!("a `srdb({marker})` member holds the row's `{reserved}`, so serde must write it under that name: add `#[serde(rename = \"{reserved}\")]`"),
+            ));
+        }
+        if marker == "seq" && !is_option {
+            return Err(syn::Error::new_spanned(
+                &member.ty,
+                "the table assigns `_seq` when a row is inserted, so a `srdb(seq)` member must be an `Option` (`None` when inserting)",
+            ));
+        }
+        return Ok(None);
+    }
+    if RESERVED_NAMES.contains(&name.as_str()) {
+        return Err(syn::Error::new(
+            name_span,
+            format!("`{name}` is reserved: every row has `_seq` and `_time`; mark the member `#[srdb({})]` to read the row's own", &name[1..]),
+        ));
+    }
+    // The builder's own check of the name (length, characters).
+    if let Err(e) = Schema::new(vec![Field::new(name.clone(), FieldType::Bool)]) {
+        return Err(syn::Error::new(name_span, e.to_string()));
+    }
+
+    let nanos_type = last_ident(value_ty).filter(|name| NANOS_TYPES.contains(&name.as_str()));
+    if let (Some(type_name), false) = (nanos_type, attrs.serde.with) {
+        return Err(syn::Error::new_spanned(
+            &member.ty,
+            format!(
+                "serde writes a `{type_name}` as a struct, which no field type holds: add `#[serde(with = \"{}::as_nanos\")]` to store it as nanoseconds",
+                path_text(krate)
+            ),
+        ));
+    }
+    if let (Some(span), false, None) = (attrs.span_of("nullable"), is_option, attrs.ty) {
+        return Err(syn::Error::new(
+            span,
+            "`nullable` needs an `Option`: this member's type cannot hold the NULLs a nullable field may have; write `Option<T>`",
+        ));
+    }
+    if let (Some(span), Some(_)) = (attrs.span_of("required"), &attrs.default) {
+        return Err(syn::Error::new(
+            span,
+            "`required` and `default` conflict: a required field's default would never be used",
+        ));
+    }
+    let comment = attrs.comment.as_ref().map_or_else(|| attrs.doc.clone(), |c| c.value());
+    if comment.len() > MAX_COMMENT_BYTES {
+        let span = attrs.comment.as_ref().map_or(ident.span(), |c| c.span());
+        return Err(syn::Error::new(
+            span,
+            format!(
+                "the comment has {} bytes, more than the limit of {MAX_COMMENT_BYTES}",
+                comment.len()
+            ),
+        ));
+    }
+
+    let indexed = attrs.indexed || attrs.unique;
+    let index_span = attrs.span_of("unique").or(attrs.span_of("indexed"));
+    let mut check = None;
+    let field_type = match attrs.ty {
+        Some(ty) => {
+            if let (true, false, Some(span)) = (indexed, ty.is_indexable(), index_span) {
+                return Err(syn::Error::new(
+                    span,
+                    format!("a field of type {ty} cannot be indexed"),
+                ));
+            }
+            let variant = format_ident!("{ty:?}");
+            quote!(#krate::FieldType::#variant)
+        }
+        None => {
+            let field_type = quote_spanned! {value_ty.span()=>
+                <#value_ty as #krate::DefaultFieldType>::FIELD_TYPE
+            };
+            if let (true, Some(span)) = (indexed, index_span) {
+                let message = format!("the field `{name}` is indexed, but its type (object or array) cannot be indexed");
+                check = Some(quote_spanned! {span=>
+                    const _: () = ::core::assert!(
+                        !::core::matches!(#field_type, #krate::FieldType::Object | #krate::FieldType::Array),
+                        #message
+                    );
+                });
+            }
+            field_type
+        }
+    };
+
+    let mut expr = quote!(#krate::Field::new(#name, #field_type));
+    if is_option || attrs.nullable {
+        expr = quote!(#expr.nullable());
+    }
+    for (set, method) in
+        [(attrs.required, "required"), (attrs.unique, "unique"), (attrs.indexed, "indexed")]
+    {
+        if set {
+            let method = format_ident!("{method}");
+            expr = quote!(#expr.#method());
+        }
+    }
+    if let Some(default) = &attrs.default {
+        expr = quote!(#expr.default_value(#default));
+    }
+    if !comment.is_empty() {
+        expr = quote!(#expr.comment(#comment));
+    }
+    Ok(Some(GeneratedField { name, name_span, expr, check }))
+}
+
+/// `T` if `ty` is `Option<T>` (by name: the derive cannot see through
+/// aliases).
+fn option_inner(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    match (last.ident == "Option", args.args.len(), args.args.first()) {
+        (true, 1, Some(GenericArgument::Type(inner))) => Some(inner),
+        _ => None,
+    }
+}
+
+/// The last identifier of a type's path: `Duration` for
+/// `std::time::Duration`.
+fn last_ident(ty: &Type) -> Option<String> {
+    let Type::Path(path) = ty else { return None };
+    path.path.segments.last().map(|segment| segment.ident.to_string())
+}
+
+/// A path as a person writes it: `srdb`, `srdb_schema`, `my::reexport`.
+fn path_text(path: &Path) -> String {
+    let segments: Vec<String> =
+        path.segments.iter().map(|s| s.ident.to_token_stream().to_string()).collect();
+    segments.join("::")
+}

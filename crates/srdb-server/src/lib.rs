@@ -1,6 +1,7 @@
 //! The srdb network server.
 //!
-//! Owns: the Redis protocol (RESP2 and RESP3) server for the key-value store.
+//! Owns: the Redis protocol (RESP2 and RESP3) server for the key-value store
+//! and the tables (`TABLE.*` commands).
 //! It uses only the public API of the `srdb` facade. It is not: the storage
 //! engine, or the command line (`srdb serve` in `srdb-cli` wraps it).
 //!

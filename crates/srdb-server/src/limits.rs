@@ -79,3 +79,12 @@ pub const SWEEP_MAX_ENTRIES: usize = 1000;
 /// (up to 64 KiB); past this count the oldest cursors are forgotten and
 /// continuing one answers `-ERR invalid cursor`.
 pub const MAX_SCAN_CURSORS: usize = 4096;
+
+/// Rows one `TABLE.QUERY` reply holds at most. A query that would return
+/// more gets an error naming this limit, and pages with `LIMIT` and
+/// `OFFSET` instead. Besides the reply (bounded by `max_reply_bytes` as it
+/// is encoded), the cap bounds what a query ordered by a field without an
+/// index holds while it sorts: the query runs with a limit of one row over
+/// the cap, so the sort keeps a bounded heap instead of every matching
+/// row. A hundred thousand rows is a large page for any client.
+pub const MAX_QUERY_ROWS: u64 = 100_000;

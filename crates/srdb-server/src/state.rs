@@ -124,8 +124,7 @@ impl Cursors {
 
 /// Everything the connections share.
 pub(crate) struct Shared {
-    /// The database; table commands will use it.
-    #[allow(dead_code)]
+    /// The database, whose tables the `TABLE.*` commands serve.
     pub(crate) db: Database,
     /// Its key-value store.
     pub(crate) kv: Kv,

@@ -42,7 +42,7 @@ pub use srdb_query::{Direction, Expr, Query};
 // `Schema` is both the type and `#[derive(Schema)]`, as serde's `Serialize`.
 pub use srdb_derive::Schema;
 pub use srdb_schema::{as_nanos, DefaultFieldType, TableSchema};
-pub use srdb_schema::{Decimal, Field, FieldType, Row, Schema, SchemaError, Value};
+pub use srdb_schema::{Decimal, Field, FieldType, Row, Schema, SchemaError, UnknownFields, Value};
 pub use table::{
     BackfillProgress, CheckReport, DbError, DbResult, IndexInfo, IndexRepair, IndexState, Page,
     QueryRows, RowIter, Table, TableOptions, TableQuery, TableStats, BACKFILL_BATCH_ROWS,

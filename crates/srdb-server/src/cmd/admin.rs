@@ -93,6 +93,7 @@ fn command_info(ctx: &mut Ctx<'_>, c: &CommandSpec) {
         "string" => "@string",
         "generic" => "@keyspace",
         "connection" => "@connection",
+        "table" => "@table",
         _ => "@admin",
     };
     ctx.out.set(1);

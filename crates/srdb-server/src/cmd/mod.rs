@@ -9,6 +9,7 @@ mod info;
 mod keys;
 mod strings;
 mod table;
+mod tables;
 
 use std::borrow::Cow;
 use std::sync::atomic::Ordering;

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::{admin, connection, keys, strings, Handler};
+use super::{admin, connection, keys, strings, tables, Handler};
 
 /// One command.
 pub(crate) struct CommandSpec {
@@ -19,9 +19,11 @@ pub(crate) struct CommandSpec {
     /// Position of the first key, the last key (-1: the last argument) and
     /// the step between keys; 0 0 0 for commands without keys.
     pub(crate) keys: (i32, i32, i32),
-    /// Documentation group (`string`, `generic`, `connection`, `server`).
+    /// Documentation group (`string`, `generic`, `connection`, `server`,
+    /// `table`).
     pub(crate) group: &'static str,
-    /// Redis version that introduced the command.
+    /// Redis version that introduced the command; for srdb's own table
+    /// commands, the srdb version.
     pub(crate) since: &'static str,
     /// One-line summary.
     pub(crate) summary: &'static str,
@@ -58,11 +60,11 @@ const CONN: &[&str] = &["noscript", "loading", "stale", "fast", "no_auth", "allo
 const ADMIN: &[&str] = &["noscript", "loading", "stale"];
 
 macro_rules! cmd {
-    ($name:literal, $arity:expr, $flags:expr, $keys:expr, $group:literal, $since:literal,
+    ($name:literal, $arity:expr, $flags:expr, $keys:expr, $group:literal, $since:expr,
      $summary:literal, $handler:expr) => {
         cmd!($name, $arity, $flags, $keys, $group, $since, $summary, $handler, false)
     };
-    ($name:literal, $arity:expr, $flags:expr, $keys:expr, $group:literal, $since:literal,
+    ($name:literal, $arity:expr, $flags:expr, $keys:expr, $group:literal, $since:expr,
      $summary:literal, $handler:expr, $no_auth:expr) => {
         CommandSpec {
             name: $name,
@@ -81,6 +83,9 @@ macro_rules! cmd {
 const NO_KEYS: (i32, i32, i32) = (0, 0, 0);
 const KEY1: (i32, i32, i32) = (1, 1, 1);
 const ALL_KEYS: (i32, i32, i32) = (1, -1, 1);
+
+/// `since` of the table commands, which are srdb's own.
+const SRDB: &str = env!("CARGO_PKG_VERSION");
 
 /// Every command, sorted by name.
 pub(crate) static COMMANDS: &[CommandSpec] = &[
@@ -128,6 +133,16 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     cmd!("setnx", 3, WF, KEY1, "string", "1.0.0", "Set the string value of a key only when the key doesn't exist.", strings::setnx),
     cmd!("setrange", 4, W, KEY1, "string", "2.2.0", "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", strings::setrange),
     cmd!("strlen", 2, RF, KEY1, "string", "2.2.0", "Returns the length of a string value.", strings::strlen),
+    cmd!("table.count", -2, R, NO_KEYS, "table", SRDB, "Returns the number of rows of a table, or of the rows a query returns.", tables::count),
+    cmd!("table.create", 3, WD, NO_KEYS, "table", SRDB, "Creates a table from a schema.json document.", tables::create),
+    cmd!("table.del", 3, WDF, NO_KEYS, "table", SRDB, "Deletes the row of a table with the given _seq.", tables::del),
+    cmd!("table.drop", 2, WD, NO_KEYS, "table", SRDB, "Drops a table with its rows and indexes.", tables::drop),
+    cmd!("table.get", -3, RF, NO_KEYS, "table", SRDB, "Returns the row of a table with the given _seq, or some of its fields.", tables::get),
+    cmd!("table.index", -2, WD, NO_KEYS, "table", SRDB, "A container for the commands of a table's secondary indexes (CREATE, DROP, LIST).", tables::index),
+    cmd!("table.insert", 3, W, NO_KEYS, "table", SRDB, "Inserts a row given as a JSON object and returns its _seq.", tables::insert),
+    cmd!("table.list", 1, R, NO_KEYS, "table", SRDB, "Returns the names of the tables.", tables::list),
+    cmd!("table.query", -2, R, NO_KEYS, "table", SRDB, "Returns the rows of a table that a query selects, as maps.", tables::query),
+    cmd!("table.schema", 2, RF, NO_KEYS, "table", SRDB, "Returns the schema.json document of a table.", tables::schema),
     cmd!("time", 1, RF, NO_KEYS, "server", "2.6.0", "Returns the server time.", admin::time),
     cmd!("ttl", 2, RF, KEY1, "generic", "1.0.0", "Returns the expiration time in seconds of a key.", keys::ttl),
     cmd!("type", 2, RF, KEY1, "generic", "1.0.0", "Determines the type of value stored at a key.", keys::type_),

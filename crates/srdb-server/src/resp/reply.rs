@@ -121,6 +121,30 @@ impl Reply {
         self.header(b'*', len as i64);
     }
 
+    /// Inserts the header of an array of `len` elements at `at`, before
+    /// elements already encoded: for replies whose length is known only
+    /// once their elements are (rows of a query). Moves the bytes after
+    /// `at` once.
+    pub fn array_header_at(&mut self, at: usize, len: usize) {
+        let mut digits = [0u8; 20];
+        let text = format_int(len as i64, &mut digits);
+        let mut header = Vec::with_capacity(text.len() + 3);
+        header.push(b'*');
+        header.extend_from_slice(text);
+        header.extend_from_slice(b"\r\n");
+        self.buf.splice(at..at, header);
+    }
+
+    /// A boolean: `#t` / `#f` in RESP3, the integer 1 or 0 in RESP2 (as
+    /// Redis answers in each).
+    pub fn boolean(&mut self, b: bool) {
+        if self.resp3 {
+            self.buf.extend_from_slice(if b { b"#t\r\n" } else { b"#f\r\n" });
+        } else {
+            self.int(i64::from(b));
+        }
+    }
+
     /// The header of a map of `len` pairs (a flat array in RESP2).
     pub fn map(&mut self, len: usize) {
         if self.resp3 {
@@ -195,7 +219,8 @@ fn format_int(n: i64, out: &mut [u8; 20]) -> &[u8] {
 
 /// A float as Redis prints one: integral values without a fraction
 /// (`3`, not `3.0`), others with the shortest digits that read back the
-/// same, `inf` / `-inf` for infinities.
+/// same, `inf` / `-inf` for infinities, `nan` for NaN (RESP3's spelling) and
+/// `-0` for negative zero.
 pub struct FloatText(pub f64);
 
 impl std::fmt::Display for FloatText {
@@ -203,6 +228,10 @@ impl std::fmt::Display for FloatText {
         let x = self.0;
         if x.is_infinite() {
             f.write_str(if x > 0.0 { "inf" } else { "-inf" })
+        } else if x.is_nan() {
+            f.write_str("nan")
+        } else if x == 0.0 && x.is_sign_negative() {
+            f.write_str("-0")
         } else if x == x.trunc() && x.abs() < 1e17 {
             write!(f, "{}", x as i64)
         } else {
@@ -248,5 +277,23 @@ mod tests {
         assert_eq!(FloatText(-0.5).to_string(), "-0.5");
         assert_eq!(FloatText(5.0e3).to_string(), "5000");
         assert_eq!(FloatText(f64::INFINITY).to_string(), "inf");
+        assert_eq!(FloatText(f64::NAN).to_string(), "nan");
+        assert_eq!(FloatText(-0.0).to_string(), "-0");
+    }
+
+    #[test]
+    fn late_array_headers_and_booleans() {
+        let mut r = Reply::new();
+        r.ok();
+        let at = r.len();
+        r.int(1);
+        r.int(2);
+        r.array_header_at(at, 2);
+        r.boolean(true);
+        assert_eq!(r.bytes(), b"+OK\r\n*2\r\n:1\r\n:2\r\n:1\r\n");
+        r.set_resp3(true);
+        r.clear();
+        r.boolean(false);
+        assert_eq!(r.bytes(), b"#f\r\n");
     }
 }

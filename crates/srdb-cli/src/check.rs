@@ -2,7 +2,7 @@
 //!
 //! `check` verifies the files (see `srdb_engine::check_dir`: checksums of
 //! WAL, SST and MANIFEST, missing and orphan files, key order in files and
-//! across a level), then opens a private copy of the database and checks
+//! across the files of a level), then opens a private copy of the database and checks
 //! every table's rows against its indexes (`srdb::Table::check`). It needs
 //! the directory idle: it holds the `LOCK` file while it reads, so a running
 //! server cannot delete files under it, and it refuses a directory that a
@@ -13,7 +13,7 @@
 //!
 //! | problem | repair |
 //! | --- | --- |
-//! | MANIFEST missing or unreadable, a named file missing, a damaged or mismatched SST, overlapping files in a level | rebuild the MANIFEST from the SST files and the WAL (`srdb_engine::repair`): damaged files and the old MANIFEST move to `lost/` |
+//! | MANIFEST missing or unreadable (overlapping files in a level included), a named file missing, a damaged or mismatched SST | rebuild the MANIFEST from the SST files and the WAL (`srdb_engine::repair`): damaged files and the old MANIFEST move to `lost/` |
 //! | orphan SST file (MANIFEST sound) | moved to `lost/`; deleted with `--force` |
 //! | torn tail of the WAL or MANIFEST (an interrupted write) | truncated by opening the database |
 //! | damaged WAL records followed by valid ones | with `--force` only: the damaged records are dropped |
@@ -28,7 +28,7 @@ use serde_json::{json, Value as Json};
 use srdb::{Database, Options};
 use srdb_engine::{DirCheck, ProblemKind};
 
-use crate::common::{byte_progress, print_json, require_dir, Global, Outcome, ReadCopy};
+use crate::common::{byte_progress, print_json, require_database, Global, Outcome, ReadCopy};
 use crate::error::CliError;
 
 /// Arguments of `srdb check`.
@@ -119,7 +119,7 @@ impl Findings {
 
 /// Takes the directory's lock, refusing one that a server holds.
 fn lock(dir: &Path, command: &'static str) -> Result<File, CliError> {
-    require_dir(dir)?;
+    require_database(dir)?;
     let path = dir.join(srdb_engine::LOCK_FILE);
     let file = File::options()
         .create(true)
@@ -219,7 +219,6 @@ pub fn run_repair(args: RepairArgs) -> Result<Outcome, CliError> {
         ProblemKind::MissingFile,
         ProblemKind::CorruptSst,
         ProblemKind::SstMismatch,
-        ProblemKind::LevelOverlap,
     ]
     .iter()
     .any(|&k| files.has(k));

@@ -29,11 +29,26 @@ pub struct Global {
 }
 
 /// Opens the database in `dir` for a subcommand that writes. A directory
-/// that a server holds is refused with [`CliError::Locked`]; a directory that
-/// does not exist is refused rather than created.
+/// that a server holds is refused with [`CliError::Locked`]; one that holds
+/// no database is refused rather than made into one.
 pub fn open_for_write(dir: &Path, command: &'static str) -> Result<Database, CliError> {
-    require_dir(dir)?;
+    require_database(dir)?;
     Database::open_with(dir, Options::default()).map_err(|e| CliError::db(dir, command, e))
+}
+
+/// Refuses a directory that holds no srdb database: no `CURRENT` file, no
+/// SST file and no WAL. (A directory with SST files but no `CURRENT` is a
+/// damaged database: `check` and `repair` take it.)
+pub fn require_database(dir: &Path) -> Result<(), CliError> {
+    require_dir(dir)?;
+    let has_current = dir.join(srdb_manifest::CURRENT_FILE).exists();
+    let has_wal = dir.join(srdb_engine::WAL_DIR).is_dir();
+    let has_sst = || list(dir).is_ok_and(|files| files.iter().any(|(n, _)| n.ends_with(".sst")));
+    if has_current || has_wal || has_sst() {
+        Ok(())
+    } else {
+        Err(CliError::Usage(format!("{} holds no srdb database", dir.display())))
+    }
 }
 
 /// Refuses a path that is not an existing directory.
@@ -70,7 +85,7 @@ pub const READ_COPY_ATTEMPTS: usize = 5;
 impl ReadCopy {
     /// Copies `dir` and opens the copy.
     pub fn open(dir: &Path) -> Result<ReadCopy, CliError> {
-        require_dir(dir)?;
+        require_database(dir)?;
         let mut last = None;
         for _ in 0..READ_COPY_ATTEMPTS {
             let copy = copy_dir(dir)?;

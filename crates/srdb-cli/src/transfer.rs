@@ -33,6 +33,34 @@ use crate::values::{from_cell, to_cell};
 /// Most bad lines listed; the rest are counted.
 pub const MAX_BAD_LINES_LISTED: usize = 100;
 
+/// Most bytes of input one import reads. The rows go into one atomic batch,
+/// which the engine bounds at [`srdb::MAX_BATCH_BYTES`]; text is usually
+/// larger than the rows it encodes, so a file within this limit usually
+/// fits, and one past it is refused before it fills memory.
+pub const MAX_IMPORT_BYTES: u64 = srdb::MAX_BATCH_BYTES as u64;
+
+/// Counts the bytes read through it, so stdin can be held to
+/// [`MAX_IMPORT_BYTES`] too.
+struct Counted<R> {
+    inner: R,
+    bytes: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.set(self.bytes.get() + n as u64);
+        Ok(n)
+    }
+}
+
+fn too_large(path: &Path) -> CliError {
+    CliError::Usage(format!(
+        "{} holds more than {MAX_IMPORT_BYTES} bytes; one import is one atomic batch of at most that much: split the file",
+        path.display()
+    ))
+}
+
 /// A file format of import and export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -125,12 +153,18 @@ fn open_input(path: &Path) -> Result<(Box<dyn Read>, u64), CliError> {
 /// Runs `srdb import`.
 pub fn run_import(args: ImportArgs) -> Result<Outcome, CliError> {
     let (input, len) = open_input(&args.file)?;
+    if len > MAX_IMPORT_BYTES {
+        return Err(too_large(&args.file));
+    }
     let db = open_for_write(&args.dir, "import")?;
     let fail = |e| CliError::db(&args.dir, "import", e);
     let table = db.table(&args.table).map_err(fail)?;
     let schema = table.schema();
     let columns = Columns { schema: &schema, caller_time: table.options().caller_time };
     let bar = byte_progress(args.global, len, "reading");
+    let bytes_read = std::rc::Rc::new(std::cell::Cell::new(0));
+    // One byte past the limit tells a file that is too large.
+    let input = Counted { inner: input.take(MAX_IMPORT_BYTES + 1), bytes: bytes_read.clone() };
     let input = bar.wrap_read(input);
     let mut rows = Vec::new();
     let mut bad = Vec::new();
@@ -139,6 +173,10 @@ pub fn run_import(args: ImportArgs) -> Result<Outcome, CliError> {
         Format::Jsonl => read_jsonl(input, &columns, &mut rows, &mut bad, &args.file)?,
     }
     bar.finish_and_clear();
+    if bytes_read.get() > MAX_IMPORT_BYTES {
+        db.close().map_err(fail)?;
+        return Err(too_large(&args.file));
+    }
     report_bad(&bad, args.global);
     if !bad.is_empty() && !args.skip_bad {
         db.close().map_err(fail)?;

@@ -531,3 +531,19 @@ fn stats_lists_every_file() {
         assert!(text.contains(f.file_name().unwrap().to_str().unwrap()), "{text}");
     }
 }
+
+#[test]
+fn a_directory_without_a_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["check", s(dir.path())],
+        vec!["stats", s(dir.path())],
+        vec!["flush", s(dir.path())],
+        vec!["query", s(dir.path()), "people", ""],
+    ] {
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(err.contains("holds no srdb database"), "{args:?}: {err}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing was created");
+}

@@ -13,8 +13,10 @@
 //!   the MANIFEST puts it in, and matches the MANIFEST's size, entry count,
 //!   key range and seqno range.
 //! - No SST file in the directory is orphaned (named by no MANIFEST entry).
-//! - Files of one level below L0 do not overlap in user keys and are in key
-//!   order.
+//! - Key order across the files of a level: reading the MANIFEST refuses
+//!   files of one level below L0 whose key ranges overlap (an unreadable
+//!   MANIFEST naming both files), and each file's real key range must match
+//!   the MANIFEST's (a mismatch otherwise), so the content is in order too.
 //! - Every WAL segment the MANIFEST still needs: every record checksum and
 //!   LSN, and that every payload decodes as a write batch.
 //!
@@ -56,8 +58,6 @@ pub enum ProblemKind {
     /// An SST file is sound but differs from what the MANIFEST says of it
     /// (size, entries, keys, seqnos, keyspace).
     SstMismatch,
-    /// Files of one level overlap in user keys.
-    LevelOverlap,
     /// An SST file that the MANIFEST does not name.
     OrphanFile,
     /// Damaged WAL records followed by valid ones: the records in between
@@ -81,7 +81,6 @@ impl ProblemKind {
             ProblemKind::MissingFile => "missing-file",
             ProblemKind::CorruptSst => "corrupt-sst",
             ProblemKind::SstMismatch => "sst-mismatch",
-            ProblemKind::LevelOverlap => "level-overlap",
             ProblemKind::OrphanFile => "orphan-file",
             ProblemKind::WalCorrupt => "wal-corrupt",
             ProblemKind::WalTornTail => "wal-torn-tail",
@@ -199,7 +198,6 @@ pub fn check_dir(dir: &Path, mut progress: impl FnMut(CheckProgress)) -> Result<
     if let Some(version) = &version {
         report.keyspaces = version.keyspaces().count();
         check_named_files(dir, version, &mut report, &mut progress);
-        check_levels(dir, version, &mut report);
     }
     for (number, path) in &on_disk {
         // Without a readable MANIFEST every file is unaccounted for; that is
@@ -302,33 +300,6 @@ fn verify_sst(
             path,
             format!("level {level}: {}", differences.join("; ")),
         );
-    }
-}
-
-/// Below L0 the files of a level hold disjoint user-key ranges.
-fn check_levels(dir: &Path, version: &srdb_manifest::Version, report: &mut DirCheck) {
-    for ks in version.keyspaces() {
-        for (level, files) in ks.levels.iter().enumerate().skip(1) {
-            let mut sorted: Vec<_> = files.iter().collect();
-            sorted.sort_by(|a, b| a.smallest.user_key().cmp(b.smallest.user_key()));
-            for pair in sorted.windows(2) {
-                let (a, b) = (pair[0], pair[1]);
-                if a.largest.user_key() >= b.smallest.user_key() {
-                    report.problem(
-                        ProblemKind::LevelOverlap,
-                        &dir.join(sst_file_name(b.number)),
-                        format!(
-                            "keyspace {:?} level {level}: file {} (up to {}) overlaps file {} (from {})",
-                            ks.name,
-                            a.number,
-                            hex(a.largest.user_key()),
-                            b.number,
-                            hex(b.smallest.user_key())
-                        ),
-                    );
-                }
-            }
-        }
     }
 }
 

@@ -7,7 +7,9 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use srdb_schema::{Field, FieldType, Schema, MAX_COMMENT_BYTES, MAX_FIELDS, RESERVED_NAMES};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{parse_quote, Data, DeriveInput, Fields, GenericArgument, Path, PathArguments, Type};
+use syn::{
+    parse_quote, Data, DeriveInput, Fields, GenericArgument, LitStr, Path, PathArguments, Type,
+};
 
 use crate::attrs::{ContainerAttrs, MemberAttrs};
 
@@ -101,93 +103,140 @@ struct GeneratedField {
     check: Option<TokenStream>,
 }
 
+/// A member of the struct, as a row holds it.
+struct Member<'a> {
+    attrs: MemberAttrs,
+    /// The name serde writes it under.
+    name: String,
+    name_span: Span,
+    ty: &'a Type,
+    /// `T` for an `Option<T>`, else `ty`.
+    value_ty: &'a Type,
+    is_option: bool,
+}
+
 /// The field a member becomes, `None` if it is none (skipped, or the row's
 /// `_seq` or `_time`), or why it cannot be one.
 fn field_of(member: &syn::Field, krate: &Path) -> syn::Result<Option<GeneratedField>> {
     let attrs = MemberAttrs::parse(&member.attrs)?;
-    let ident = member.ident.as_ref().expect("named fields have names");
-    let (name, name_span) = match (&attrs.rename, &attrs.serde.rename) {
-        (Some(ours), Some(serde)) if ours.value() != serde.value() => {
-            return Err(syn::Error::new(
-                ours.span(),
-                format!(
-                    "`srdb(rename = \"{}\")` and `serde(rename = \"{}\")` disagree: the field must be named as serde writes it",
-                    ours.value(),
-                    serde.value()
-                ),
-            ))
-        }
-        (Some(name), _) | (None, Some(name)) => (name.value(), name.span()),
-        (None, None) => (ident.unraw().to_string(), ident.span()),
-    };
-
-    let alone = |marker: &str| -> syn::Result<()> {
-        match attrs.keys.iter().find(|(key, _)| *key != marker && *key != "rename") {
-            Some((key, span)) => Err(syn::Error::new(
-                *span,
-                format!("`{key}` cannot be combined with `{marker}`, which makes the member no field of the schema"),
-            )),
-            None => Ok(()),
-        }
-    };
-    if attrs.skip {
-        alone("skip")?;
+    if is_skipped(&attrs)? {
         return Ok(None);
     }
-    if attrs.serde.skip {
-        if let Some((key, span)) = attrs.keys.first() {
-            return Err(syn::Error::new(
-                *span,
-                format!("serde does not write this member, so it is no field of the schema and `{key}` has no effect"),
-            ));
-        }
-        return Ok(None);
-    }
+    let (name, name_span) = row_name(member, &attrs)?;
     let (value_ty, is_option) = match option_inner(&member.ty) {
         Some(inner) => (inner, true),
         None => (&member.ty, false),
     };
-    for (marker, reserved) in [("seq", "_seq"), ("time", "_time")] {
-        if attrs.span_of(marker).is_none() {
+    let member = Member { attrs, name, name_span, ty: &member.ty, value_ty, is_option };
+    check_serde_form(&member, krate)?;
+    if is_row_column(&member)? {
+        return Ok(None);
+    }
+    check_field(&member)?;
+    Ok(Some(generate(member, krate)))
+}
+
+/// Whether the member is left out by `srdb(skip)` or by serde.
+fn is_skipped(attrs: &MemberAttrs) -> syn::Result<bool> {
+    if attrs.skip {
+        only_with(attrs, "skip")?;
+        return Ok(true);
+    }
+    match (attrs.serde.skip, attrs.keys.first()) {
+        (true, Some((key, span))) => Err(syn::Error::new(
+            *span,
+            format!("serde does not write this member, so it is no field of the schema and `{key}` has no effect"),
+        )),
+        (skip, _) => Ok(skip),
+    }
+}
+
+/// Refuses srdb keys beside `marker` (but `rename`): a member that is no
+/// field has no constraints.
+fn only_with(attrs: &MemberAttrs, marker: &str) -> syn::Result<()> {
+    match attrs.keys.iter().find(|(key, _)| *key != marker && *key != "rename") {
+        Some((key, span)) => Err(syn::Error::new(
+            *span,
+            format!("`{key}` cannot be combined with `{marker}`, which makes the member no field of the schema"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The name serde writes the member under, which the field must have.
+fn row_name(member: &syn::Field, attrs: &MemberAttrs) -> syn::Result<(String, Span)> {
+    let ident = member.ident.as_ref().expect("named fields have names");
+    match (&attrs.rename, &attrs.serde.rename) {
+        (Some(ours), Some(serde)) if ours.value() != serde.value() => Err(syn::Error::new(
+            ours.span(),
+            format!(
+                "`srdb(rename = \"{}\")` and `serde(rename = \"{}\")` disagree: the field must be named as serde writes it",
+                ours.value(),
+                serde.value()
+            ),
+        )),
+        (Some(name), _) | (None, Some(name)) => Ok((name.value(), name.span())),
+        (None, None) => Ok((ident.unraw().to_string(), ident.span())),
+    }
+}
+
+/// Refuses types whose serde form no field type holds, unless a `with`
+/// gives them another.
+fn check_serde_form(member: &Member<'_>, krate: &Path) -> syn::Result<()> {
+    let nanos_type =
+        last_ident(member.value_ty).filter(|name| NANOS_TYPES.contains(&name.as_str()));
+    match (nanos_type, member.attrs.serde.with) {
+        (Some(type_name), false) => Err(syn::Error::new_spanned(
+            member.ty,
+            format!(
+                "serde writes a `{type_name}` as a struct, which no field type holds: add `#[serde(with = \"{}::as_nanos\")]` to store it as nanoseconds",
+                path_text(krate)
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Whether the member holds the row's `_seq` or `_time` (`srdb(seq)`,
+/// `srdb(time)`), checking that it can.
+fn is_row_column(member: &Member<'_>) -> syn::Result<bool> {
+    for (marker, column) in [("seq", "_seq"), ("time", "_time")] {
+        if member.attrs.span_of(marker).is_none() {
             continue;
         }
-        alone(marker)?;
-        if name != reserved {
+        only_with(&member.attrs, marker)?;
+        if member.name != column {
             return Err(syn::Error::new(
-                name_span,
-                format!("a `srdb({marker})` member holds the row's `{reserved}`, so serde must write it under that name: add `#[serde(rename = \"{reserved}\")]`"),
+                member.name_span,
+                format!("a `srdb({marker})` member holds the row's `{column}`, so serde must write it under that name: add `#[serde(rename = \"{column}\")]`"),
             ));
         }
-        if marker == "seq" && !is_option {
+        if marker == "seq" && !member.is_option {
             return Err(syn::Error::new_spanned(
-                &member.ty,
+                member.ty,
                 "the table assigns `_seq` when a row is inserted, so a `srdb(seq)` member must be an `Option` (`None` when inserting)",
             ));
         }
-        return Ok(None);
+        return Ok(true);
     }
+    Ok(false)
+}
+
+/// The checks of the schema builder that the derive can make: the name,
+/// the comment, and attributes that cannot go together.
+fn check_field(member: &Member<'_>) -> syn::Result<()> {
+    let (name, attrs) = (&member.name, &member.attrs);
     if RESERVED_NAMES.contains(&name.as_str()) {
         return Err(syn::Error::new(
-            name_span,
+            member.name_span,
             format!("`{name}` is reserved: every row has `_seq` and `_time`; mark the member `#[srdb({})]` to read the row's own", &name[1..]),
         ));
     }
     // The builder's own check of the name (length, characters).
     if let Err(e) = Schema::new(vec![Field::new(name.clone(), FieldType::Bool)]) {
-        return Err(syn::Error::new(name_span, e.to_string()));
+        return Err(syn::Error::new(member.name_span, e.to_string()));
     }
-
-    let nanos_type = last_ident(value_ty).filter(|name| NANOS_TYPES.contains(&name.as_str()));
-    if let (Some(type_name), false) = (nanos_type, attrs.serde.with) {
-        return Err(syn::Error::new_spanned(
-            &member.ty,
-            format!(
-                "serde writes a `{type_name}` as a struct, which no field type holds: add `#[serde(with = \"{}::as_nanos\")]` to store it as nanoseconds",
-                path_text(krate)
-            ),
-        ));
-    }
-    if let (Some(span), false, None) = (attrs.span_of("nullable"), is_option, attrs.ty) {
+    if let (Some(span), false, None) = (attrs.span_of("nullable"), member.is_option, attrs.ty) {
         return Err(syn::Error::new(
             span,
             "`nullable` needs an `Option`: this member's type cannot hold the NULLs a nullable field may have; write `Option<T>`",
@@ -199,29 +248,36 @@ fn field_of(member: &syn::Field, krate: &Path) -> syn::Result<Option<GeneratedFi
             "`required` and `default` conflict: a required field's default would never be used",
         ));
     }
-    let comment = attrs.comment.as_ref().map_or_else(|| attrs.doc.clone(), |c| c.value());
-    if comment.len() > MAX_COMMENT_BYTES {
-        let span = attrs.comment.as_ref().map_or(ident.span(), |c| c.span());
+    let comment_bytes = attrs.comment.as_ref().map_or(attrs.doc.len(), |c| c.value().len());
+    if comment_bytes > MAX_COMMENT_BYTES {
+        let span = attrs.comment.as_ref().map_or(member.name_span, LitStr::span);
         return Err(syn::Error::new(
             span,
             format!(
-                "the comment has {} bytes, more than the limit of {MAX_COMMENT_BYTES}",
-                comment.len()
+                "the comment has {comment_bytes} bytes, more than the limit of {MAX_COMMENT_BYTES}"
             ),
         ));
     }
+    if let (Some(ty), Some(span)) = (attrs.ty, index_span(attrs)) {
+        if !ty.is_indexable() {
+            return Err(syn::Error::new(span, format!("a field of type {ty} cannot be indexed")));
+        }
+    }
+    Ok(())
+}
 
-    let indexed = attrs.indexed || attrs.unique;
-    let index_span = attrs.span_of("unique").or(attrs.span_of("indexed"));
+/// Where `unique` or `indexed` was given, if either was.
+fn index_span(attrs: &MemberAttrs) -> Option<Span> {
+    attrs.span_of("unique").or(attrs.span_of("indexed"))
+}
+
+/// The `Field` expression of a checked member, and the check of its
+/// indexability when only its Rust type knows its field type.
+fn generate(member: Member<'_>, krate: &Path) -> GeneratedField {
+    let Member { attrs, name, name_span, value_ty, is_option, .. } = member;
     let mut check = None;
     let field_type = match attrs.ty {
         Some(ty) => {
-            if let (true, false, Some(span)) = (indexed, ty.is_indexable(), index_span) {
-                return Err(syn::Error::new(
-                    span,
-                    format!("a field of type {ty} cannot be indexed"),
-                ));
-            }
             let variant = format_ident!("{ty:?}");
             quote!(#krate::FieldType::#variant)
         }
@@ -229,7 +285,7 @@ fn field_of(member: &syn::Field, krate: &Path) -> syn::Result<Option<GeneratedFi
             let field_type = quote_spanned! {value_ty.span()=>
                 <#value_ty as #krate::DefaultFieldType>::FIELD_TYPE
             };
-            if let (true, Some(span)) = (indexed, index_span) {
+            if let Some(span) = index_span(&attrs) {
                 let message = format!("the field `{name}` is indexed, but its type (object or array) cannot be indexed");
                 check = Some(quote_spanned! {span=>
                     const _: () = ::core::assert!(
@@ -257,10 +313,11 @@ fn field_of(member: &syn::Field, krate: &Path) -> syn::Result<Option<GeneratedFi
     if let Some(default) = &attrs.default {
         expr = quote!(#expr.default_value(#default));
     }
+    let comment = attrs.comment.as_ref().map_or(attrs.doc, LitStr::value);
     if !comment.is_empty() {
         expr = quote!(#expr.comment(#comment));
     }
-    Ok(Some(GeneratedField { name, name_span, expr, check }))
+    GeneratedField { name, name_span, expr, check }
 }
 
 /// `T` if `ty` is `Option<T>` (by name: the derive cannot see through

@@ -24,4 +24,11 @@ struct UnknownStructAttribute {
     a: i32,
 }
 
+#[derive(Schema)]
+struct TimeMemberWithoutWith {
+    #[srdb(time)]
+    #[serde(rename = "_time")]
+    at: Option<std::time::SystemTime>,
+}
+
 fn main() {}

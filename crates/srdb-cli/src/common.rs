@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use srdb::{Database, Options};
 
 use crate::error::CliError;
+use crate::limits::READ_COPY_ATTEMPTS;
 
 /// How a subcommand that succeeded ended: exit code 0 or 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,7 +70,7 @@ pub fn require_dir(dir: &Path) -> Result<(), CliError> {
 /// the MANIFEST are copied, in that order, so that the copied MANIFEST never
 /// needs WAL segments the copy lacks. A compaction that deletes a file
 /// between the MANIFEST copy and the links makes the copy incomplete; it is
-/// then made again (up to [`READ_COPY_ATTEMPTS`] times). The copy lives in
+/// then made again (up to [`crate::limits::READ_COPY_ATTEMPTS`] times). The copy lives in
 /// a hidden directory beside the database (so that links work) and is
 /// removed when dropped.
 pub struct ReadCopy {
@@ -78,9 +79,6 @@ pub struct ReadCopy {
     _dir: tempfile::TempDir,
     db: Option<Database>,
 }
-
-/// Attempts at a consistent [`ReadCopy`] of a live directory.
-pub const READ_COPY_ATTEMPTS: usize = 5;
 
 impl ReadCopy {
     /// Copies `dir` and opens the copy.

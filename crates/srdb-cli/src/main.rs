@@ -9,6 +9,7 @@ mod check;
 mod common;
 mod error;
 mod inspect;
+mod limits;
 mod maintain;
 mod query;
 mod serve;

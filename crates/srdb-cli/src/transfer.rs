@@ -5,10 +5,10 @@
 //! schema first, bad lines are reported with their line numbers, and then
 //! either nothing is written (the default) or the good rows are written
 //! (`--skip-bad`), in one atomic batch. One batch bounds an import to
-//! [`srdb::MAX_BATCH_BYTES`] of encoded rows and index entries; a larger
-//! file is refused by the engine and must be split. Every imported row gets
-//! a new `_seq`; a `_seq` column or member is ignored, and so is `_time`
-//! unless the table accepts the caller's time.
+//! [`srdb::MAX_BATCH_BYTES`] of encoded rows and index entries, and its
+//! input to [`MAX_IMPORT_BYTES`]; a larger file is refused and must be
+//! split. Every imported row gets a new `_seq`; a `_seq` column or member is
+//! ignored, and so is `_time` unless the table accepts the caller's time.
 //!
 //! Export streams: rows are written as the scan or query yields them, so
 //! memory stays constant whatever the table's size (a query with `ORDER BY`
@@ -28,16 +28,8 @@ use crate::common::{
     byte_progress, open_for_write, print_json, progress, Global, Outcome, ReadCopy,
 };
 use crate::error::CliError;
+use crate::limits::{MAX_BAD_LINES_LISTED, MAX_IMPORT_BYTES};
 use crate::values::{from_cell, to_cell};
-
-/// Most bad lines listed; the rest are counted.
-pub const MAX_BAD_LINES_LISTED: usize = 100;
-
-/// Most bytes of input one import reads. The rows go into one atomic batch,
-/// which the engine bounds at [`srdb::MAX_BATCH_BYTES`]; text is usually
-/// larger than the rows it encodes, so a file within this limit usually
-/// fits, and one past it is refused before it fills memory.
-pub const MAX_IMPORT_BYTES: u64 = srdb::MAX_BATCH_BYTES as u64;
 
 /// Counts the bytes read through it, so stdin can be held to
 /// [`MAX_IMPORT_BYTES`] too.

@@ -12,6 +12,8 @@ use syn::{Attribute, Expr, ExprLit, Lit, LitStr, Meta, Path, Token};
 pub struct ContainerAttrs {
     /// `crate = "path"`: where the generated code finds srdb's items.
     pub krate: Option<Path>,
+    /// Where `serde(deny_unknown_fields)` was given, if it was.
+    pub deny_unknown_fields: Option<Span>,
 }
 
 impl ContainerAttrs {
@@ -40,6 +42,10 @@ impl ContainerAttrs {
                         Some(name) => Err(meta.error(format!(
                             "derive(Schema) does not support `serde({name})`: the schema takes one field per member under its own name; rename members one by one with `serde(rename = \"...\")`",
                         ))),
+                        None if meta.path.is_ident("deny_unknown_fields") => {
+                            container.deny_unknown_fields = Some(meta.path.segments[0].ident.span());
+                            Ok(())
+                        }
                         None => skip_value(&meta),
                     }
                 })?;

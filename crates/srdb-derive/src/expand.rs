@@ -41,12 +41,14 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         None => errors = Some(error),
     };
     let mut names = HashSet::new();
+    let mut columns = Vec::new();
     let mut fields = Vec::new();
     let mut checks = Vec::new();
     for member in members {
         match field_of(member, &krate) {
-            Ok(None) => {}
-            Ok(Some(field)) => {
+            Ok(MemberRole::Skipped) => {}
+            Ok(MemberRole::RowColumn(column)) => columns.push(column),
+            Ok(MemberRole::Field(field)) => {
                 if !names.insert(field.name.clone()) {
                     add_error(syn::Error::new(
                         field.name_span,
@@ -69,6 +71,13 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
                 "the struct has {} fields, more than the {MAX_FIELDS} a schema may have",
                 fields.len()
             ),
+        ));
+    }
+    let has_columns = columns.contains(&"_seq") && columns.contains(&"_time");
+    if let (Some(span), false) = (container.deny_unknown_fields, has_columns) {
+        add_error(syn::Error::new(
+            span,
+            "every row read from a table has `_seq` and `_time`, which `serde(deny_unknown_fields)` would refuse: give the struct `#[srdb(seq)]` and `#[srdb(time)]` members, or drop it",
         ));
     }
     if let Some(errors) = errors {
@@ -115,12 +124,21 @@ struct Member<'a> {
     is_option: bool,
 }
 
-/// The field a member becomes, `None` if it is none (skipped, or the row's
-/// `_seq` or `_time`), or why it cannot be one.
-fn field_of(member: &syn::Field, krate: &Path) -> syn::Result<Option<GeneratedField>> {
+/// What a member is to the schema.
+enum MemberRole {
+    /// One of its fields.
+    Field(GeneratedField),
+    /// The row's `_seq` or `_time`.
+    RowColumn(&'static str),
+    /// Nothing: serde does not write it.
+    Skipped,
+}
+
+/// What a member is to the schema, or why it cannot be a field.
+fn field_of(member: &syn::Field, krate: &Path) -> syn::Result<MemberRole> {
     let attrs = MemberAttrs::parse(&member.attrs)?;
     if is_skipped(&attrs)? {
-        return Ok(None);
+        return Ok(MemberRole::Skipped);
     }
     let (name, name_span) = row_name(member, &attrs)?;
     let (value_ty, is_option) = match option_inner(&member.ty) {
@@ -129,11 +147,11 @@ fn field_of(member: &syn::Field, krate: &Path) -> syn::Result<Option<GeneratedFi
     };
     let member = Member { attrs, name, name_span, ty: &member.ty, value_ty, is_option };
     check_serde_form(&member, krate)?;
-    if is_row_column(&member)? {
-        return Ok(None);
+    if let Some(column) = row_column(&member)? {
+        return Ok(MemberRole::RowColumn(column));
     }
     check_field(&member)?;
-    Ok(Some(generate(member, krate)))
+    Ok(MemberRole::Field(generate(member, krate)))
 }
 
 /// Whether the member is left out by `srdb(skip)` or by serde.
@@ -197,9 +215,9 @@ fn check_serde_form(member: &Member<'_>, krate: &Path) -> syn::Result<()> {
     }
 }
 
-/// Whether the member holds the row's `_seq` or `_time` (`srdb(seq)`,
+/// The row's `_seq` or `_time` if the member holds it (`srdb(seq)`,
 /// `srdb(time)`), checking that it can.
-fn is_row_column(member: &Member<'_>) -> syn::Result<bool> {
+fn row_column(member: &Member<'_>) -> syn::Result<Option<&'static str>> {
     for (marker, column) in [("seq", "_seq"), ("time", "_time")] {
         if member.attrs.span_of(marker).is_none() {
             continue;
@@ -217,9 +235,9 @@ fn is_row_column(member: &Member<'_>) -> syn::Result<bool> {
                 "the table assigns `_seq` when a row is inserted, so a `srdb(seq)` member must be an `Option` (`None` when inserting)",
             ));
         }
-        return Ok(true);
+        return Ok(Some(column));
     }
-    Ok(false)
+    Ok(None)
 }
 
 /// The checks of the schema builder that the derive can make: the name,

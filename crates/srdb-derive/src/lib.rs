@@ -54,13 +54,13 @@
 //! A member's Rust type gives its field type (the table is in
 //! `srdb_schema::DefaultFieldType`): integers of each width, `isize` and
 //! `usize` as the 64-bit `int` and `uint`, floats, `bool`, `char` (`rune`),
-//! `String`, `Vec<u8>` (`bytes`), `Decimal`, `Duration`, `SystemTime` and
-//! `time::OffsetDateTime` (`time`), `serde_json::Map` (`object`),
-//! `Vec<serde_json::Value>` (`array`). `Option<T>` is a nullable field of
-//! `T`'s type. Any other type is a compile error at the type, unless
-//! `#[srdb(type = "...")]` names the field type (a `serde_json::Value` must:
-//! `object` or `array`); the conversion is then checked when a row is
-//! inserted.
+//! `String`, `Vec<u8>` (`bytes`, with or without `serde_bytes`), `Decimal`,
+//! `Duration`, `SystemTime` and `time::OffsetDateTime` (`time`),
+//! `serde_json::Map` (`object`), `Vec<serde_json::Value>` (`array`).
+//! `Option<T>` is a nullable field of `T`'s type. Any other type is a compile
+//! error at the type, unless `#[srdb(type = "...")]` names the field type (a
+//! `serde_json::Value` must: `object` or `array`); the conversion is then
+//! checked when a row is inserted.
 //!
 //! serde writes `Duration`, `SystemTime` and `OffsetDateTime` as structs,
 //! which no field type holds, so the derive requires a `#[serde(with)]` on
@@ -91,7 +91,9 @@
 //! `skip` and `skip_serializing` (the member is no field), `with` and
 //! `serialize_with`. Those that would make the schema disagree with serde
 //! (`rename_all`, `flatten`, `transparent`, `into`, `tag`, a `rename` that
-//! differs per direction) are compile errors.
+//! differs per direction) are compile errors. `deny_unknown_fields` needs
+//! `seq` and `time` members, since every row read from a table has `_seq`
+//! and `_time`.
 //!
 //! # Checks
 //!

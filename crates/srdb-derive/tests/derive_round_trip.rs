@@ -376,6 +376,32 @@ fn a_time_member_sets_the_row_time_of_a_caller_time_table() {
     assert!(matches!(refused, Err(DbError::ReservedField { .. })), "{refused:?}");
 }
 
+/// Reads only what a table's rows hold, `_seq` and `_time` included.
+#[derive(Schema, Serialize, Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct Strict {
+    #[srdb(seq)]
+    #[serde(rename = "_seq")]
+    seq: Option<u64>,
+    #[srdb(time)]
+    #[serde(rename = "_time")]
+    time_ns: Option<i64>,
+    #[serde(rename = "value")]
+    #[srdb(rename = "value")]
+    number: i32,
+}
+
+#[test]
+fn a_struct_that_denies_unknown_fields_reads_rows_with_both_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(dir.path()).unwrap();
+    let strict = table(&db, "strict", Strict::schema());
+    let seq = strict.insert_struct(&Strict { seq: None, time_ns: None, number: -5 }).unwrap();
+    let back = strict.get_as::<Strict>(seq).unwrap().unwrap();
+    assert_eq!((back.seq, back.number), (Some(seq), -5));
+    assert!(back.time_ns.is_some_and(|ns| ns > 0));
+}
+
 #[derive(Schema, Debug)]
 #[allow(dead_code)] // Only the schema is used.
 struct OutOfRangeDefault {

@@ -50,4 +50,13 @@ struct Flatten {
     a: std::collections::HashMap<String, i32>,
 }
 
+#[derive(Schema)]
+#[serde(deny_unknown_fields)]
+struct DeniesTheRowColumns {
+    #[srdb(seq)]
+    #[serde(rename = "_seq")]
+    seq: Option<u64>,
+    a: i32,
+}
+
 fn main() {}

@@ -118,6 +118,9 @@ default_field_types! {
 /// A value outside the `i64` nanoseconds (about 292 years either side of
 /// 1970 for a time; for a duration, longer than 292 years or, read back into
 /// a [`Duration`], negative) is an error, never a truncation.
+///
+/// Nanoseconds keep the instant, not the offset: an `OffsetDateTime` reads
+/// back as the same instant in UTC (equal by `==`, which compares instants).
 pub mod as_nanos {
     use serde::de::Error as _;
     use serde::ser::Error as _;
@@ -268,6 +271,15 @@ mod tests {
         assert!(<Duration as Nanos>::from_nanos(Some(-1)).unwrap_err().contains("negative"));
         assert!(<Duration as Nanos>::from_nanos(None).unwrap_err().contains("NULL"));
         assert_eq!(Option::<Duration>::from_nanos(None), Ok(None));
+    }
+
+    #[test]
+    fn an_offset_time_reads_back_as_the_same_instant_in_utc() {
+        let beijing = time::UtcOffset::from_hms(8, 0, 0).unwrap();
+        let there = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap().to_offset(beijing);
+        let back = OffsetDateTime::from_nanos(there.to_nanos().unwrap()).unwrap();
+        assert_eq!(back, there);
+        assert_eq!(back.offset(), time::UtcOffset::UTC);
     }
 
     #[test]

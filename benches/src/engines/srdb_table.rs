@@ -4,9 +4,10 @@
 //! `SyncPolicy::Never` (WAL buffered in user space, no fsync), sync is
 //! `SyncPolicy::Always` (fdatasync per commit group). `_seq` is assigned by
 //! the table from 1 in insert order, which is the benchmark's numbering.
-//! `_time` comes from the rows (the table accepts caller times); `_time`
-//! ranges run as a scan with the filter (the engine does not yet expose a
-//! scan that skips SST files by their time range).
+//! `_time` comes from the rows (the table accepts caller times) and has no
+//! index: a `_time` range is a scan bounded by time (`Iter::time_range`),
+//! which the rows' times, rising with `_seq`, let the engine cut by binary
+//! search to the run of `_seq`s in range, skipping the other files.
 
 use std::path::Path;
 

@@ -45,11 +45,29 @@ impl ApiError {
     }
 }
 
+/// The status of an engine error: a key, value or batch over the engine's
+/// limits is the request's fault (413), a database that refuses writes
+/// after a failure or is closing is unavailable (503), a keyspace dropped
+/// under the request is gone (404); the rest (I/O, corruption) are the
+/// server's (500).
+fn engine_status(e: &srdb::Error) -> u16 {
+    match e {
+        srdb::Error::KeyTooLarge { .. }
+        | srdb::Error::ValueTooLarge { .. }
+        | srdb::Error::BatchTooLarge { .. } => 413,
+        srdb::Error::ReadOnly { .. } | srdb::Error::Closed => 503,
+        srdb::Error::KeyspaceDropped { .. } => 404,
+        _ => 500,
+    }
+}
+
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> ApiError {
         let status = match &e {
+            DbError::Engine(engine) => engine_status(engine),
             DbError::TableNotFound { .. } | DbError::TableDropped { .. } => 404,
             DbError::TableExists { .. } | DbError::UniqueViolation { .. } => 409,
+            DbError::Schema { source: srdb::SchemaError::RowTooLarge { .. }, .. } => 413,
             DbError::Schema { .. }
             | DbError::Index { .. }
             | DbError::InvalidTableName { .. }
@@ -58,6 +76,7 @@ impl From<DbError> for ApiError {
             | DbError::IndexOperation { .. }
             | DbError::Query { .. }
             | DbError::Serde { .. } => 400,
+            // Damaged tables, rows or catalogue entries: the server's data.
             _ => 500,
         };
         let position = match &e {
@@ -73,7 +92,7 @@ impl From<DbError> for ApiError {
 
 impl From<srdb::Error> for ApiError {
     fn from(e: srdb::Error) -> ApiError {
-        ApiError::new(500, e.to_string())
+        ApiError::new(engine_status(&e), e.to_string())
     }
 }
 
@@ -377,9 +396,13 @@ pub(crate) fn insert(shared: &Shared, name: &str, request: &Request) -> ApiResul
         .iter()
         .enumerate()
         .map(|(i, object)| {
-            schema
-                .row_from_json(object, UnknownFields::Reject)
-                .map_err(|e| ApiError::bad_request(format!("row {i} of the body is refused: {e}")))
+            schema.row_from_json(object, UnknownFields::Reject).map_err(|e| {
+                let status = match e {
+                    srdb::SchemaError::RowTooLarge { .. } => 413,
+                    _ => 400,
+                };
+                ApiError::new(status, format!("row {i} of the body is refused: {e}"))
+            })
         })
         .collect::<Result<Vec<Row>, _>>()?;
     let count = rows.len();
@@ -414,7 +437,8 @@ pub(crate) fn create_index(shared: &Shared, name: &str, request: &Request) -> Ap
 
 /// `GET /api/stats`.
 pub(crate) fn storage_stats(shared: &Shared) -> ApiResult {
-    Ok(Response::json(200, &stats::to_json(&shared.db.engine().stats())))
+    let owners = stats::owners(&shared.db);
+    Ok(Response::json(200, &stats::to_json(&shared.db.engine().stats(), &owners)))
 }
 
 /// One page of a key scan.

@@ -14,7 +14,7 @@ use crate::api::{self, ApiError};
 use crate::assets::PREFIX;
 use crate::http::{Request, Response};
 use crate::server::Shared;
-use crate::stats::hit_rate;
+use crate::stats::{self, hit_rate, FileView, KeyEncoding, Owner, ShownKey};
 
 /// Values longer than this many characters are cut in the rows table, with
 /// the whole value a click away.
@@ -480,11 +480,86 @@ pub(crate) fn row(
     Ok(page(request, &format!("{name} {seq}"), body.clone(), body))
 }
 
+/// Files listed per level in the storage view; the rest are counted, and
+/// `/api/stats` lists them all. Bounds the page refreshed every two seconds.
+const FILES_PER_LEVEL_SHOWN: usize = 100;
+
+/// Characters of a key shown in the files table.
+const KEY_CHARS_MAX: usize = 40;
+
+/// A key of the files table, cut when long, the whole key in the title.
+fn shown_key(key: &ShownKey, encoding: KeyEncoding) -> Markup {
+    let text = match (key, encoding) {
+        (ShownKey::Text(t), KeyEncoding::Hex) => format!("0x{t}"),
+        (key, _) => key.to_string(),
+    };
+    if text.chars().count() <= KEY_CHARS_MAX {
+        return html! { code { (text) } };
+    }
+    let cut: String = text.chars().take(KEY_CHARS_MAX).collect();
+    html! { code title=(text) { (cut) "…" } }
+}
+
+/// The files of one keyspace, a table per level.
+fn files_tables(ks: &srdb::KeyspaceStats, owner: Option<&Owner>) -> Markup {
+    let files = stats::files(ks, owner);
+    let levels: Vec<(usize, &srdb::LevelStats)> =
+        ks.levels.iter().enumerate().filter(|(_, l)| l.files > 0).collect();
+    html! {
+        @for (level, l) in levels {
+            @let in_level: Vec<&FileView> = files.iter().filter(|f| usize::from(f.level) == level).collect();
+            div.scroll {
+                table.grid.files.stack data-keyspace=(ks.name) data-level=(level) {
+                    caption {
+                        "L" (level) " · " (l.files) @if l.files == 1 { " file" } @else { " files" }
+                        " · " (bytes(l.bytes)) " · " (l.entries) " entries"
+                        @if level == 0 { span.muted { " · newest first" } }
+                    }
+                    thead { tr { th { "File" } th.num { "Size" } th.num { "Entries" } th.num { "Tombstones" } th { "Keys" } th { "Seqnos" } th { "Time range (UTC)" } } }
+                    tbody {
+                        @for f in in_level.iter().take(FILES_PER_LEVEL_SHOWN) {
+                            tr {
+                                td data-label="File" { code { (f.file_name()) } }
+                                td.num data-label="Size" { (bytes(f.size_bytes)) }
+                                td.num data-label="Entries" { (f.entries) }
+                                td.num data-label="Tombstones" {
+                                    @match f.tombstones { Some(t) => { (t) }, None => { span.muted title="not recorded by files of SST format 1" { "?" } } }
+                                }
+                                td.keys data-label="Keys" {
+                                    @if f.key_encoding == KeyEncoding::Seq { span.muted { "_seq " } }
+                                    (shown_key(&f.smallest_key, f.key_encoding)) " – " (shown_key(&f.largest_key, f.key_encoding))
+                                }
+                                td data-label="Seqnos" { (f.min_seqno) " – " (f.max_seqno) }
+                                td.time data-label="Time range" {
+                                    @match f.time_range {
+                                        Some((min, max)) => {
+                                            @let (min, max) = (stats::rfc3339(min), stats::rfc3339(max));
+                                            time datetime=(min) { (min) } " – " time datetime=(max) { (max) }
+                                        },
+                                        None => { span.muted { "–" } },
+                                    }
+                                }
+                            }
+                        }
+                        @if in_level.len() > FILES_PER_LEVEL_SHOWN {
+                            tr.muted { td colspan="7" { (in_level.len() - FILES_PER_LEVEL_SHOWN) " more files: see " a href="/api/stats" { "/api/stats" } } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// `/ui/storage`: levels, files, WAL, compaction and cache, refreshed every
 /// two seconds by htmx.
 pub(crate) fn storage(shared: &Shared, request: &Request) -> Result<Response, ApiError> {
+    let owners = stats::owners(&shared.db);
     let stats = shared.db.engine().stats();
     let c = &stats.block_cache;
+    let holds = |name: &str| owners.get(name).map(Owner::describe).unwrap_or_default();
+    let with_files: Vec<&srdb::KeyspaceStats> =
+        stats.keyspaces.iter().filter(|ks| !ks.files.is_empty()).collect();
     let fragment = html! {
         div #storage hx-get="/ui/storage" hx-trigger="every 2s" hx-swap="outerHTML" {
             div.cards {
@@ -497,22 +572,37 @@ pub(crate) fn storage(shared: &Shared, request: &Request) -> Result<Response, Ap
             h2 { "Levels per keyspace" }
             div.scroll {
                 table.grid #levels {
-                    thead { tr { th { "Keyspace" } th.num { "Level" } th.num { "Files" } th.num { "Size" } th.num { "Entries" } } }
+                    thead { tr { th { "Keyspace" } th { "Holds" } th.num { "Level" } th.num { "Files" } th.num { "Size" } th.num { "Entries" } } }
                     tbody {
                         @for ks in &stats.keyspaces {
                             @let used: Vec<_> = ks.levels.iter().enumerate().filter(|(_, l)| l.files > 0).collect();
+                            @let holds = holds(&ks.name);
                             @if used.is_empty() {
-                                tr { td { code { (ks.name) } } td.num.muted { "–" } td.num { "0" } td.num { "0 B" } td.num { "0" } }
+                                tr { td { code { (ks.name) } } td { (holds) } td.num.muted { "–" } td.num { "0" } td.num { "0 B" } td.num { "0" } }
                             }
                             @for (level, l) in used {
-                                tr { td { code { (ks.name) } } td.num { "L" (level) } td.num { (l.files) } td.num { (bytes(l.bytes)) } td.num { (l.entries) } }
+                                tr { td { code { (ks.name) } } td { (holds) } td.num { "L" (level) } td.num { (l.files) } td.num { (bytes(l.bytes)) } td.num { (l.entries) } }
                             }
                             @if ks.memtable_bytes > 0 {
-                                tr.muted { td { code { (ks.name) } } td.num { "mem" } td.num { "–" } td.num { (bytes(ks.memtable_bytes as u64)) } td.num {} }
+                                tr.muted { td { code { (ks.name) } } td { (holds) } td.num { "mem" } td.num { "–" } td.num { (bytes(ks.memtable_bytes as u64)) } td.num {} }
                             }
                             @if let Some(why) = &ks.unavailable {
-                                tr.error { td colspan="5" { code { (ks.name) } " is unavailable: " (why) } }
+                                tr.error { td colspan="6" { code { (ks.name) } " is unavailable: " (why) } }
                             }
+                        }
+                    }
+                }
+            }
+            h2 { "SST files" }
+            @if with_files.is_empty() {
+                p.muted #files { "No SST files yet: everything is in the memtables and the WAL." }
+            } @else {
+                div #files {
+                    @for ks in with_files {
+                        @let owner = owners.get(&ks.name);
+                        section.keyspace-files {
+                            h3 { code { (ks.name) } @if let Some(owner) = owner { " · " (owner.describe()) } }
+                            (files_tables(ks, owner))
                         }
                     }
                 }

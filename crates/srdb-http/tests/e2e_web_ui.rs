@@ -1,7 +1,7 @@
 //! The Web UI in a real headless Chromium, driven through chromedriver's
 //! WebDriver HTTP API: from the table list to the rows, paging with htmx, a
-//! query and a query error, the storage view, the dark theme and a narrow
-//! window. Screenshots go to `target/e2e-artifacts/*.png`.
+//! query and a query error, the storage view with its files tables, the
+//! dark theme and a narrow window. Screenshots go to `target/e2e-artifacts/*.png`.
 //!
 //! Ignored in a plain `cargo test` (it needs `chromium` and
 //! `chromium-driver`); `cargo xtask ci` runs it with `--ignored`.
@@ -133,6 +133,17 @@ impl Driver {
         self.session("POST", &format!("/element/{id}/value"), json!({ "text": text }));
     }
 
+    /// Runs `script` (a function body) in the page and returns its value.
+    fn execute(&self, script: &str) -> Json {
+        self.session("POST", "/execute/sync", json!({ "script": script, "args": [] }))
+    }
+
+    /// Scrolls the first element matching `css` into view.
+    fn scroll_to(&self, css: &str) {
+        self.find(css);
+        self.execute(&format!("document.querySelector({css:?}).scrollIntoView(); return null;"));
+    }
+
     fn screenshot(&self, name: &str) {
         let data = self.session("GET", "/screenshot", Json::Null);
         let png = base64::engine::general_purpose::STANDARD.decode(data.as_str().unwrap()).unwrap();
@@ -202,12 +213,28 @@ fn the_ui_from_table_list_to_rows_query_and_storage() {
     driver.find("#query-error mark.error-at");
     driver.screenshot("4-query-error");
 
-    // The storage view shows the flushed files of the table.
+    // The storage view shows the flushed files of the table: its rows
+    // file with the _seq range and the time range of the rows.
     driver.open(&server.url("/ui/storage"));
     let levels = driver.text("#levels");
     assert!(levels.contains("L0") || levels.contains("L1"), "{levels}");
+    assert!(levels.contains("rows of people") && levels.contains("index people.age"), "{levels}");
     assert!(driver.text("#storage").contains("hit rate"));
+    let files = driver.text("#files");
+    assert!(files.contains("rows of people"), "{files}");
+    let rows_ks = server.db.table("people").unwrap().stats().unwrap().rows_keyspace;
+    let rows_table = format!("#files table.files[data-keyspace='{rows_ks}'][data-level='0']");
+    assert!(driver.text(&format!("{rows_table} caption")).starts_with("L0 · 1 file"));
+    let times = driver.find(&format!("{rows_table} td.time time"));
+    let datetime =
+        driver.session("GET", &format!("/element/{times}/attribute/datetime"), Json::Null);
+    let datetime = datetime.as_str().unwrap().to_owned();
+    assert!(datetime.ends_with('Z') && datetime.contains('T'), "RFC 3339: {datetime}");
+    let seqs = driver.text(&format!("{rows_table} td.keys"));
+    assert!(seqs.contains("_seq 1 – 120"), "{seqs}");
     driver.screenshot("5-storage");
+    driver.scroll_to("#files");
+    driver.screenshot("5-storage-files");
 
     // The dark theme, and a narrow window.
     driver.open(&server.url("/ui/theme?set=dark&back=/ui/tables/people/rows"));
@@ -225,5 +252,16 @@ fn the_ui_from_table_list_to_rows_query_and_storage() {
     driver.screenshot("8-rows-narrow");
     driver.open(&server.url("/ui/storage"));
     driver.find("#levels");
+    // On a narrow screen each file is a block of labelled lines that fits
+    // the window: no sideways scrolling.
+    let fits = driver.execute(
+        "const t = document.querySelector('#files table.files'); \
+         return [t.scrollWidth, t.parentElement.clientWidth, \
+                 getComputedStyle(t.querySelector('thead')).display];",
+    );
+    let (table_width, box_width) = (fits[0].as_u64().unwrap(), fits[1].as_u64().unwrap());
+    assert!(table_width <= box_width, "the files table is {table_width} px in {box_width} px");
+    assert_eq!(fits[2], "none", "the header row is hidden on a narrow screen");
+    driver.scroll_to("#files");
     driver.screenshot("9-storage-narrow");
 }

@@ -244,6 +244,105 @@ fn storage_stats_and_metrics() {
     assert!(metrics.body.contains("# TYPE srdb_writes_total counter\nsrdb_writes_total "));
     assert!(metrics.body.contains("srdb_table_rows{table=\"people\"} 100\n"), "{}", metrics.body);
     assert!(metrics.body.contains("srdb_http_responses_total{class=\"2xx\"} "));
+
+    // Per-level gauges of the rows keyspace, which the info series names.
+    let rows_ks = keyspaces.iter().find(|k| k["role"] == "rows").unwrap()["name"].clone();
+    let rows_ks = rows_ks.as_str().unwrap();
+    let info = format!(
+        "srdb_keyspace_info{{keyspace=\"{rows_ks}\",table=\"people\",role=\"rows\",field=\"\"}} 1\n"
+    );
+    assert!(metrics.body.contains(&info), "{}", metrics.body);
+    assert!(metrics.body.contains("role=\"index\",field=\"age\"} 1\n"), "{}", metrics.body);
+    for (name, value) in [("files", 1), ("entries", 100), ("tombstones", 0)] {
+        let line = format!("srdb_level_{name}{{keyspace=\"{rows_ks}\",level=\"0\"}} {value}\n");
+        assert!(metrics.body.contains(&line), "{line}: {}", metrics.body);
+    }
+    let empty = "srdb_level_bytes{keyspace=\"kv\",level=\"0\"} 0\n";
+    assert!(metrics.body.contains(empty), "empty levels report 0: {}", metrics.body);
+}
+
+/// The member `name` of every object of `files`, as u64.
+fn column(files: &[serde_json::Value], name: &str) -> Vec<u64> {
+    files.iter().map(|f| f[name].as_u64().unwrap_or_else(|| panic!("{name} of {f}"))).collect()
+}
+
+#[test]
+fn storage_stats_list_every_sst_file_with_its_ranges() {
+    let s = TestServer::start(None, 100);
+    let kv = s.db.kv();
+    kv.put("user:1", "a").unwrap();
+    kv.put("user:9", "b").unwrap();
+    s.db.flush().unwrap();
+    let stats = s.get("/api/stats").json();
+    let keyspaces = stats["keyspaces"].as_array().unwrap();
+    let find = |role: &str| {
+        keyspaces.iter().find(|k| k["role"] == role).unwrap_or_else(|| panic!("{role}: {stats}"))
+    };
+
+    // Every keyspace lists its files, consistent with its levels.
+    for ks in keyspaces {
+        let files = ks["sst_files"].as_array().unwrap();
+        assert_eq!(files.len() as u64, ks["files"].as_u64().unwrap(), "{ks}");
+        assert_eq!(column(files, "size_bytes").iter().sum::<u64>(), ks["bytes"], "{ks}");
+        for f in files {
+            let number = f["number"].as_u64().unwrap();
+            assert_eq!(f["file"], format!("{number:08}.sst"));
+            assert!(f["min_seqno"].as_u64().unwrap() <= f["max_seqno"].as_u64().unwrap());
+            assert!(["seq", "utf8", "hex"].contains(&f["key_encoding"].as_str().unwrap()), "{f}");
+        }
+    }
+
+    // The table's rows: one flushed file in L0 whose keys are the _seq
+    // numbers 1 to 100, and whose time range is that of the rows' _time.
+    let rows = find("rows");
+    assert_eq!((&rows["table"], &rows["index_field"]), (&json!("people"), &json!(null)));
+    let files = rows["sst_files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{rows}");
+    let file = &files[0];
+    assert_eq!(
+        (&file["level"], &file["entries"], &file["tombstones"]),
+        (&json!(0), &json!(100), &json!(0))
+    );
+    assert_eq!(file["key_encoding"], "seq");
+    assert_eq!((&file["smallest_key"], &file["largest_key"]), (&json!(1), &json!(100)));
+    let page = s.get("/api/tables/people/rows?limit=100").json();
+    let times: Vec<&str> =
+        page["rows"].as_array().unwrap().iter().map(|r| r["_time"].as_str().unwrap()).collect();
+    let range = &file["time_range"];
+    assert_eq!(range["min"], *times.iter().min().unwrap(), "{range}");
+    assert_eq!(range["max"], *times.iter().max().unwrap(), "{range}");
+    assert!(range["min_ns"].as_i64().unwrap() <= range["max_ns"].as_i64().unwrap());
+    assert_eq!(rows["levels"][0]["tombstones"], 0);
+
+    // The index on age: binary keys, shown as hex.
+    let index = find("index");
+    assert_eq!((&index["table"], &index["index_field"]), (&json!("people"), &json!("age")));
+    assert_eq!(index["sst_files"][0]["key_encoding"], "hex", "{index}");
+    assert_eq!(index["sst_files"][0]["entries"], 100);
+
+    // The KV store: printable keys, shown as text, and no time range.
+    let kv = find("kv");
+    let file = &kv["sst_files"][0];
+    assert_eq!(file["key_encoding"], "utf8", "{kv}");
+    assert_eq!((&file["smallest_key"], &file["largest_key"]), (&json!("user:1"), &json!("user:9")));
+    assert_eq!(file["time_range"], json!(null));
+}
+
+#[test]
+fn a_deleted_row_shows_as_a_tombstone_in_its_file() {
+    let s = TestServer::start(Some("t"), 3);
+    s.db.flush().unwrap();
+    s.send("DELETE", "/api/tables/people/rows/2", Some("t"), "").json();
+    s.db.flush().unwrap();
+    let stats = s.get("/api/stats").json();
+    let rows = stats["keyspaces"].as_array().unwrap().iter().find(|k| k["role"] == "rows").unwrap();
+    let files = rows["sst_files"].as_array().unwrap();
+    assert_eq!(files.len(), 2, "{rows}");
+    // L0 lists the newest file first: the delete alone.
+    assert_eq!((&files[0]["entries"], &files[0]["tombstones"]), (&json!(1), &json!(1)));
+    assert_eq!((&files[0]["smallest_key"], &files[0]["largest_key"]), (&json!(2), &json!(2)));
+    assert_eq!(files[0]["time_range"], json!(null), "a file of only tombstones has no put time");
+    assert_eq!(rows["levels"][0]["tombstones"], 1);
 }
 
 #[test]
@@ -271,4 +370,41 @@ fn kv_scan_with_a_pattern_and_values() {
     s.get("/api/kv/value").assert_error(400);
     s.get("/api/kv?count=0").assert_error(400);
     s.get("/api/kv?after=xyz").assert_error(400);
+}
+
+#[test]
+fn rows_and_batches_over_the_storage_limits_are_413_and_change_nothing() {
+    // A body limit above the engine's batch limit, so that the engine's
+    // limits are the ones reached.
+    let config = HttpConfig {
+        token: Some("t".into()),
+        max_body_bytes: srdb::MAX_BATCH_BYTES + (32 << 20),
+        request_timeout: Duration::from_secs(120),
+        ..test_config()
+    };
+    let s = TestServer::start_with(config, 0);
+    let t = Some("t");
+    let row = |bytes: usize| format!(r#"{{"name":"{}","age":1}}"#, "x".repeat(bytes));
+
+    let huge = row(srdb_schema::MAX_ROW_BYTES + 1);
+    let err = s.send("POST", "/api/tables/people/rows", t, &huge).assert_error(413);
+    assert!(err["error"].as_str().unwrap().contains("limit"), "{err}");
+
+    // Each row fits; together they exceed the batch limit.
+    let each = srdb_schema::MAX_ROW_BYTES - 4096;
+    let count = srdb::MAX_BATCH_BYTES / each + 1;
+    let batch = format!("[{}]", vec![row(each); count].join(","));
+    let err = s.send("POST", "/api/tables/people/rows", t, &batch).assert_error(413);
+    assert!(err["error"].as_str().unwrap().contains("write batch"), "{err}");
+    assert_eq!(s.db.table("people").unwrap().row_count().unwrap(), 0);
+
+    // A value too long for an index key is the client's fault too.
+    let table = r#"{"name":"tags","fields":[{"name":"tag","type":"string","indexed":true}]}"#;
+    assert_eq!(s.send("POST", "/api/tables", t, table).status, 201);
+    let long_tag = format!(r#"{{"tag":"{}"}}"#, "y".repeat(srdb::MAX_KEY_BYTES + 1));
+    let err = s.send("POST", "/api/tables/tags/rows", t, &long_tag).assert_error(400);
+    assert!(err["error"].as_str().unwrap().contains("tag"), "{err}");
+    assert_eq!(s.db.table("tags").unwrap().row_count().unwrap(), 0);
+    // The server still takes rows within the limits.
+    assert_eq!(s.send("POST", "/api/tables/people/rows", t, &row(10)).status, 201);
 }

@@ -103,3 +103,42 @@ fn assets_are_cached_and_themes_remembered() {
     let dark = s.get_with("/", &[("Cookie", "srdb_theme=dark")]).body;
     assert!(dark.contains("<html lang=\"en\" data-theme=\"dark\">"), "{dark}");
 }
+
+#[test]
+fn the_storage_view_lists_the_files_of_each_level() {
+    let s = TestServer::start(None, 12);
+    let page = s.get("/ui/storage").body;
+    assert!(page.contains("No SST files yet"), "nothing flushed yet: {page}");
+
+    s.db.kv().put([0xffu8, 0x00, 0x01], "binary key").unwrap();
+    s.db.flush().unwrap();
+    let stats = s.get("/api/stats").json();
+    let keyspace = |role: &str| {
+        let ks = stats["keyspaces"].as_array().unwrap().iter().find(|k| k["role"] == role);
+        ks.unwrap()["name"].as_str().unwrap().to_owned()
+    };
+    let rows = keyspace("rows");
+    let file = &stats["keyspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == rows.as_str())
+        .unwrap()["sst_files"][0];
+    let page = s.get("/ui/storage").body;
+    assert!(page.contains(&format!("<code>{rows}</code> · rows of people")), "{page}");
+    assert!(page.contains("index people.age"), "{page}");
+    let table =
+        format!("<table class=\"grid files stack\" data-keyspace=\"{rows}\" data-level=\"0\">");
+    let at = page.find(&table).unwrap_or_else(|| panic!("{page}"));
+    let rows_table = &page[at..at + page[at..].find("</table>").unwrap()];
+    assert!(rows_table.contains(&format!("<code>{}</code>", file["file"].as_str().unwrap())));
+    assert!(rows_table.contains("L0 · 1 file · "), "{rows_table}");
+    assert!(
+        rows_table.contains("<span class=\"muted\">_seq </span><code>1</code> – <code>12</code>")
+    );
+    let min = file["time_range"]["min"].as_str().unwrap();
+    assert!(rows_table.contains(&format!("<time datetime=\"{min}\">{min}</time>")), "{rows_table}");
+    assert!(rows_table.contains("data-label=\"Tombstones\">0<"), "{rows_table}");
+    // A binary key is shown as hex.
+    assert!(page.contains("<code>0xff0001</code> – <code>0xff0001</code>"), "{page}");
+}

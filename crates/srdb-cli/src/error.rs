@@ -32,6 +32,10 @@ pub enum CliError {
     /// The server failed.
     #[error(transparent)]
     Server(#[from] srdb_server::Error),
+    /// The HTTP server could not start (its address is taken, say) or
+    /// failed while running.
+    #[error(transparent)]
+    Http(#[from] srdb_http::Error),
     /// Signal handlers could not be installed.
     #[error("cannot install signal handlers: {0}")]
     Signals(std::io::Error),

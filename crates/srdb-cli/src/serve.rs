@@ -189,12 +189,6 @@ fn settle(args: ServeArgs) -> Result<Settings, CliError> {
     Ok(Settings { data, options, server, http })
 }
 
-/// An HTTP server error as a setting error: binding its address is what
-/// fails in practice.
-fn http_error(e: srdb_http::Error) -> CliError {
-    CliError::Setting { name: "http_addr", reason: e.to_string() }
-}
-
 /// Runs the server until SIGINT or SIGTERM, then flushes and closes.
 pub fn run(args: ServeArgs) -> Result<(), CliError> {
     let settings = settle(args)?;
@@ -204,7 +198,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
     let db = Database::open_with(&settings.data, settings.options).map_err(db_error)?;
     let server = Server::bind(db.clone(), settings.server)?;
     let http = match settings.http {
-        Some(config) => Some(HttpServer::bind(db.clone(), config).map_err(http_error)?),
+        Some(config) => Some(HttpServer::bind(db.clone(), config)?),
         None => None,
     };
     let stop = server.shutdown_handle();
@@ -241,7 +235,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
                 std::thread::Builder::new()
                     .name("srdb-http".into())
                     .spawn(move || http.run())
-                    .map_err(|e| http_error(e.into()))?,
+                    .map_err(|e| CliError::Http(e.into()))?,
             )
         }
         None => None,
@@ -255,7 +249,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
     server.run()?;
     if let Some(thread) = http_thread {
         match thread.join() {
-            Ok(result) => result.map_err(http_error)?,
+            Ok(result) => result?,
             Err(_) => eprintln!("srdb: the HTTP server thread panicked"),
         }
     }
@@ -321,6 +315,23 @@ mod tests {
             ..ServeArgs::default()
         };
         assert_eq!(settle(args).unwrap().http.unwrap().token, None, "an empty token is none");
+    }
+
+    #[test]
+    fn an_http_address_in_use_is_an_http_error_naming_it() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = taken.local_addr().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let args = ServeArgs {
+            data: Some(dir.path().join("data")),
+            resp_addr: Some("127.0.0.1:0".parse().unwrap()),
+            http_addr: Some(addr.to_string()),
+            ..ServeArgs::default()
+        };
+        let err = run(args).unwrap_err();
+        assert!(matches!(err, CliError::Http(srdb_http::Error::Bind { .. })), "{err:?}");
+        let message = err.to_string();
+        assert!(message.contains("HTTP") && message.contains(&addr.to_string()), "{message}");
     }
 
     #[test]

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use srdb_engine::{Iter, Keyspace, Snapshot};
 use srdb_index::KeyRange;
-use srdb_query::{Access, Direction, Expr, Plan, Query, RowAccess};
+use srdb_query::{Access, CompiledFilter, Direction, Expr, Plan, Query};
 use srdb_schema::{decode_field, decode_time, Row, Schema, Value};
 
 use crate::table::read::{columns, decode_columns, decode_stored, seq_key, seq_of, Column};
@@ -221,7 +221,17 @@ impl Table {
 
     fn execute(&self, query: &Query) -> DbResult<QueryRows> {
         let state = self.shared.read_state()?;
-        let (plan, filter_fields) = self.plan_with(&state.schema, &state.indexes, query)?;
+        let (plan, _) = self.plan_with(&state.schema, &state.indexes, query)?;
+        // Compiled once: field names resolved to positions, so each row is
+        // filtered on its encoded bytes without decoding or allocating.
+        let filter = match &plan.residual {
+            Some(residual) => {
+                Some(CompiledFilter::new(residual, state.schema.clone()).map_err(|e| {
+                    DbError::Query { table: self.shared.name.clone(), source: Box::new(e) }
+                })?)
+            }
+            None => None,
+        };
         let snapshot = self.shared.db.engine.snapshot();
         let index_of = |field: &str| {
             state.indexes.iter().find(|i| i.field == field).map(|i| i.ks.clone()).ok_or_else(|| {
@@ -245,12 +255,7 @@ impl Table {
             schema: state.schema.clone(),
             rows: state.rows.clone(),
             snapshot,
-            residual: plan.residual.clone(),
-            filter_names: filter_fields
-                .iter()
-                .map(|&i| state.schema.fields()[i].name.clone())
-                .collect(),
-            filter_fields,
+            filter,
             projection,
         };
         drop(state);
@@ -275,20 +280,22 @@ struct Ctx {
     schema: Arc<Schema>,
     rows: Keyspace,
     snapshot: Snapshot,
-    residual: Option<Expr>,
-    /// Schema indexes of the fields the filter reads, and their names.
-    filter_fields: Vec<usize>,
-    filter_names: Vec<String>,
+    /// The plan's residual filter.
+    filter: Option<CompiledFilter>,
     projection: Option<Vec<Column>>,
 }
 
 impl Ctx {
     fn matches(&self, seq: u64, bytes: &[u8]) -> DbResult<bool> {
-        match &self.residual {
+        match &self.filter {
             None => Ok(true),
-            // Fields decode when the filter reads them, so a condition that
-            // settles an AND or an OR spares the decoding of the others.
-            Some(expr) => expr.try_eval(&Encoded { ctx: self, seq, bytes }),
+            // Fields are read when the filter reads them, so a condition that
+            // settles an AND or an OR spares the reading of the others.
+            Some(filter) => filter.matches(seq, bytes).map_err(|source| DbError::CorruptRow {
+                table: self.table.to_string(),
+                seq,
+                source,
+            }),
         }
     }
 
@@ -309,29 +316,6 @@ impl Ctx {
                 // Bound queries name only schema fields.
                 None => Ok(Value::Null),
             },
-        }
-    }
-}
-
-/// A stored row seen by the filter: fields decode when the filter reads them.
-struct Encoded<'a> {
-    ctx: &'a Ctx,
-    seq: u64,
-    bytes: &'a [u8],
-}
-
-impl RowAccess for Encoded<'_> {
-    type Error = DbError;
-
-    fn value(&self, field: &str) -> Result<Cow<'_, Value>, DbError> {
-        let ctx = self.ctx;
-        let corrupt =
-            |source| DbError::CorruptRow { table: ctx.table.to_string(), seq: self.seq, source };
-        match ctx.filter_names.iter().position(|n| n == field) {
-            Some(at) => decode_field(self.bytes, &ctx.schema, ctx.filter_fields[at])
-                .map(Cow::Owned)
-                .map_err(corrupt),
-            None => ctx.value(field, self.seq, self.bytes).map(Cow::Owned),
         }
     }
 }
@@ -394,13 +378,14 @@ impl Source {
     fn next_seq(&mut self, table: &str, snapshot: &Snapshot) -> DbResult<Option<u64>> {
         match self {
             Source::Empty => Ok(None),
-            Source::Rows { iter, reverse } => {
-                let entry = if *reverse { iter.next_back() } else { iter.next() };
-                match entry {
-                    Some(entry) => Ok(Some(seq_of(table, &entry?.0)?)),
-                    None => Ok(None),
-                }
-            }
+            Source::Rows { iter, reverse: false } => match iter.next_ref()? {
+                Some((key, _)) => Ok(Some(seq_of(table, key)?)),
+                None => Ok(None),
+            },
+            Source::Rows { iter, reverse: true } => match iter.next_back() {
+                Some(entry) => Ok(Some(seq_of(table, &entry?.0)?)),
+                None => Ok(None),
+            },
             Source::Index { ks, ranges, iter, reverse } => loop {
                 if iter.is_none() {
                     let Some(range) = ranges.pop_front() else { return Ok(None) };
@@ -410,9 +395,19 @@ impl Source {
                     *iter = Some(snapshot.range(ks, range));
                 }
                 let it = iter.as_mut().expect("set above");
-                let entry = if *reverse { it.next_back() } else { it.next() };
-                match entry {
-                    Some(entry) => return Ok(Some(index_entry_seq(table, &entry?.0)?)),
+                let seq = if *reverse {
+                    match it.next_back() {
+                        Some(entry) => Some(index_entry_seq(table, &entry?.0)?),
+                        None => None,
+                    }
+                } else {
+                    match it.next_ref()? {
+                        Some((key, _)) => Some(index_entry_seq(table, key)?),
+                        None => None,
+                    }
+                };
+                match seq {
+                    Some(seq) => return Ok(Some(seq)),
                     None => *iter = None,
                 }
             },
@@ -420,28 +415,31 @@ impl Source {
         }
     }
 
-    /// The next candidate: its `_seq`, with its row bytes in `buf`.
-    fn next_row(&mut self, ctx: &Ctx, buf: &mut Vec<u8>) -> DbResult<Option<u64>> {
-        if let Source::Rows { iter, reverse: false } = self {
-            // The common full scan: borrowed entries, one copy into `buf`.
-            return match iter.next_ref()? {
-                Some((key, value)) => {
-                    buf.clear();
-                    buf.extend_from_slice(value);
-                    Ok(Some(seq_of(&ctx.table, key)?))
-                }
-                None => Ok(None),
-            };
-        }
-        if let Source::Rows { iter, reverse: true } = self {
-            return match iter.next_back() {
-                Some(entry) => {
-                    let (key, value) = entry?;
-                    *buf = value;
-                    Ok(Some(seq_of(&ctx.table, &key)?))
-                }
-                None => Ok(None),
-            };
+    /// The next candidate: its `_seq` and row bytes, borrowed from the
+    /// iterator (the common forward scan copies nothing) or from `buf`.
+    fn next_row<'a>(
+        &'a mut self,
+        ctx: &Ctx,
+        buf: &'a mut Vec<u8>,
+    ) -> DbResult<Option<(u64, &'a [u8])>> {
+        match *self {
+            Source::Rows { ref mut iter, reverse: false } => {
+                return match iter.next_ref()? {
+                    Some((key, value)) => Ok(Some((seq_of(&ctx.table, key)?, value))),
+                    None => Ok(None),
+                };
+            }
+            Source::Rows { ref mut iter, reverse: true } => {
+                return match iter.next_back() {
+                    Some(entry) => {
+                        let (key, value) = entry?;
+                        *buf = value;
+                        Ok(Some((seq_of(&ctx.table, &key)?, &buf[..])))
+                    }
+                    None => Ok(None),
+                };
+            }
+            _ => {}
         }
         let Some(seq) = self.next_seq(&ctx.table, &ctx.snapshot)? else { return Ok(None) };
         // An index entry is written with its row in one batch and read in the
@@ -449,7 +447,7 @@ impl Source {
         match ctx.snapshot.get(&ctx.rows, seq_key(seq))? {
             Some(bytes) => {
                 *buf = bytes;
-                Ok(Some(seq))
+                Ok(Some((seq, &buf[..])))
             }
             None => Err(DbError::corrupt(
                 &ctx.table,
@@ -522,12 +520,12 @@ impl QueryRows {
             self.sorted = Some(Vec::new().into_iter());
             return Ok(());
         }
-        while let Some(seq) = self.source.next_row(&self.ctx, &mut self.buf)? {
-            if !self.ctx.matches(seq, &self.buf)? {
+        while let Some((seq, bytes)) = self.source.next_row(&self.ctx, &mut self.buf)? {
+            if !self.ctx.matches(seq, bytes)? {
                 continue;
             }
-            let key = self.ctx.value(&field, seq, &self.buf)?;
-            let entry = Sorted { key, seq, bytes: self.buf.clone(), desc };
+            let key = self.ctx.value(&field, seq, bytes)?;
+            let entry = Sorted { key, seq, bytes: bytes.to_vec(), desc };
             match keep {
                 None => all.push(entry),
                 Some(k) => {
@@ -552,29 +550,28 @@ impl QueryRows {
     }
 
     fn advance(&mut self) -> DbResult<Option<Row>> {
+        let QueryRows { ctx, source, sorted, skip, remaining, buf } = self;
         loop {
-            if self.remaining == 0 {
+            if *remaining == 0 {
                 return Ok(None);
             }
-            let (seq, bytes): (u64, Cow<'_, [u8]>) = match &mut self.sorted {
+            let (seq, bytes): (u64, Cow<'_, [u8]>) = match sorted {
                 Some(rows) => match rows.next() {
                     Some(s) => (s.seq, Cow::Owned(s.bytes)),
                     None => return Ok(None),
                 },
-                None => match self.source.next_row(&self.ctx, &mut self.buf)? {
-                    Some(seq) if self.ctx.matches(seq, &self.buf)? => {
-                        (seq, Cow::Borrowed(&self.buf[..]))
-                    }
+                None => match source.next_row(ctx, buf)? {
+                    Some((seq, bytes)) if ctx.matches(seq, bytes)? => (seq, Cow::Borrowed(bytes)),
                     Some(_) => continue,
                     None => return Ok(None),
                 },
             };
-            if self.skip > 0 {
-                self.skip -= 1;
+            if *skip > 0 {
+                *skip -= 1;
                 continue;
             }
-            self.remaining -= 1;
-            return self.ctx.output(seq, &bytes).map(Some);
+            *remaining -= 1;
+            return ctx.output(seq, &bytes).map(Some);
         }
     }
 }

@@ -45,6 +45,7 @@ pub use srdb_schema::{as_nanos, DefaultFieldType, TableSchema};
 pub use srdb_schema::{Decimal, Field, FieldType, Row, Schema, SchemaError, UnknownFields, Value};
 pub use table::{
     BackfillProgress, CheckReport, DbError, DbResult, IndexInfo, IndexRepair, IndexState, Page,
-    QueryRows, RowIter, Table, TableOptions, TableQuery, TableStats, BACKFILL_BATCH_ROWS,
-    CATALOG_KEYSPACE, MAX_CHECK_PROBLEMS, MAX_TABLE_NAME_BYTES, RETENTION_BATCH_ROWS,
+    QueryRows, RowIter, Table, TableKeyspaces, TableOptions, TableQuery, TableStats,
+    BACKFILL_BATCH_ROWS, CATALOG_KEYSPACE, MAX_CHECK_PROBLEMS, MAX_TABLE_NAME_BYTES,
+    RETENTION_BATCH_ROWS,
 };

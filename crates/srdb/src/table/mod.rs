@@ -116,6 +116,17 @@ pub struct TableStats {
     pub index_keyspaces: Vec<(String, String)>,
 }
 
+/// The engine keyspaces of one table, as named in [`crate::KeyspaceStats`]:
+/// what [`Table::keyspaces`] answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableKeyspaces {
+    /// The keyspace of the rows; its keys are `_seq` big-endian.
+    pub rows: String,
+    /// The keyspace of each index: (field, keyspace), in the order of
+    /// [`TableStats::indexes`].
+    pub indexes: Vec<(String, String)>,
+}
+
 /// What every table of a database shares: the engine, the catalogue, and the
 /// lock that serialises catalogue changes.
 pub(crate) struct DbShared {
@@ -327,6 +338,23 @@ impl Table {
             caller_time: state.doc.caller_time,
             compression: state.rows.options().compression,
         }
+    }
+
+    /// The engine keyspaces of the rows and of each index (indexes still
+    /// filling included). Cheap: it reads the table's state and gathers no
+    /// statistics, unlike [`Table::stats`], which collects the whole
+    /// engine's; callers that need the keyspaces of many tables take these
+    /// and one [`crate::Database::engine`] `stats()`.
+    pub fn keyspaces(&self) -> DbResult<TableKeyspaces> {
+        let state = self.shared.read_state()?;
+        Ok(TableKeyspaces {
+            rows: state.rows.name().to_owned(),
+            indexes: state
+                .indexes
+                .iter()
+                .map(|i| (i.field.clone(), i.ks.name().to_owned()))
+                .collect(),
+        })
     }
 
     /// The exact number of rows.

@@ -3,6 +3,7 @@
 //! `{"error": message, "status": code}`, with `"position"` (a byte offset
 //! in the query text) for a query that does not parse.
 
+use std::collections::HashMap;
 use std::ops::Bound;
 
 use serde_json::{json, Value as Json};
@@ -170,10 +171,12 @@ pub(crate) fn check_page_rows(shared: &Shared, rows: u64, name: &str) -> Result<
 
 /// `GET /api/tables`.
 pub(crate) fn list_tables(shared: &Shared) -> ApiResult {
+    let engine = shared.db.engine().stats();
+    let keyspace_bytes = stats::keyspace_bytes(&engine);
     let mut tables = Vec::new();
     for name in shared.db.tables() {
         let table = shared.db.table(&name)?;
-        tables.push(table_summary(&table)?);
+        tables.push(table_summary(&table, &keyspace_bytes)?);
     }
     let damaged: Vec<Json> = shared
         .db
@@ -184,15 +187,19 @@ pub(crate) fn list_tables(shared: &Shared) -> ApiResult {
     Ok(Response::json(200, &json!({ "tables": tables, "damaged": damaged })))
 }
 
-/// The summary of a table in the table list.
-pub(crate) fn table_summary(table: &Table) -> Result<Json, ApiError> {
-    let stats = table.stats()?;
+/// The summary of a table in the table list, with the bytes of each
+/// keyspace from [`stats::keyspace_bytes`].
+pub(crate) fn table_summary(
+    table: &Table,
+    keyspace_bytes: &HashMap<&str, u64>,
+) -> Result<Json, ApiError> {
+    let size = stats::table_size(table, keyspace_bytes)?;
     Ok(json!({
         "name": table.name(),
-        "rows": stats.rows,
-        "bytes": stats.rows_disk_bytes + stats.index_disk_bytes + stats.memtable_bytes as u64,
+        "rows": size.rows,
+        "bytes": size.bytes,
         "fields": table.schema().fields().len(),
-        "indexes": stats.indexes.len(),
+        "indexes": size.indexes,
     }))
 }
 
@@ -241,7 +248,8 @@ pub(crate) fn create_table(shared: &Shared, request: &Request) -> ApiResult {
     let caller_time = body.get("caller_time").and_then(Json::as_bool).unwrap_or(false);
     let options = srdb::TableOptions::default().caller_time(caller_time);
     let table = shared.db.create_table_with(name, schema, options)?;
-    Ok(Response::json(201, &table_summary(&table)?))
+    let engine = shared.db.engine().stats();
+    Ok(Response::json(201, &table_summary(&table, &stats::keyspace_bytes(&engine))?))
 }
 
 /// Parameters of a rows request, settled.

@@ -28,8 +28,11 @@
 //!   helper would rely on every call site remembering to call it.
 //! - **No CDN.** htmx (vendored from npm's `htmx.org`, licence in
 //!   `assets/htmx.LICENSE`) and the stylesheet are compiled in and served
-//!   under a versioned path with a one-year cache lifetime. Every page works
-//!   without JavaScript; htmx only swaps fragments in place.
+//!   under a path keyed by a hash of their content with a one-year cache
+//!   lifetime, so a changed file gets a new URL. Every page works without
+//!   JavaScript; htmx only swaps fragments in place.
+//! - **A panic costs one request.** A handler that panics is answered 500
+//!   and logged to stderr; its worker thread serves on.
 //!
 //! The routes, their parameters and answers are documented in
 //! `docs/guide/http.md`.

@@ -1,6 +1,7 @@
 //! The listener, the bounded worker pool and shutdown.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,6 +31,8 @@ pub(crate) struct Counters {
     /// Connections refused with 503 because every worker and the queue were
     /// busy.
     pub refused_busy: AtomicU64,
+    /// Requests whose handler panicked (answered 500).
+    pub panics: AtomicU64,
 }
 
 impl Counters {
@@ -127,7 +130,20 @@ impl HttpServer {
             handles.push(std::thread::Builder::new().name(format!("srdb-http-{i}")).spawn(
                 move || {
                     for stream in rx {
-                        serve_connection(&shared, stream);
+                        // `route` answers a panicking handler with 500; this
+                        // is the last guard, for a panic while reading or
+                        // writing: that connection closes unanswered and the
+                        // worker serves the next one.
+                        let served = panic::catch_unwind(AssertUnwindSafe(|| {
+                            serve_connection(&shared, stream)
+                        }));
+                        if let Err(payload) = served {
+                            shared.counters.panics.fetch_add(1, Ordering::Relaxed);
+                            eprintln!(
+                                "srdb-http: a connection was closed unanswered: {}",
+                                router::panic_message(payload.as_ref())
+                            );
+                        }
                     }
                 },
             )?);
@@ -151,8 +167,8 @@ impl HttpServer {
         }
         drop(tx);
         for handle in handles {
-            // A worker that panicked has already lost its one request; the
-            // others finish theirs.
+            // Workers catch panics, so this waits for each to drain the
+            // queue; a join error cannot lose more than its thread.
             let _ = handle.join();
         }
         Ok(())
@@ -178,4 +194,64 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
     shared.counters.record(response.status);
     let _ = response.write_to(&mut stream, head_only);
     let _ = stream.shutdown(std::net::Shutdown::Write);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server with one worker over a fresh database; its address, its
+    /// stop handle and the thread running it.
+    fn one_worker() -> (tempfile::TempDir, SocketAddr, ShutdownHandle, std::thread::JoinHandle<()>)
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::open(dir.path()).unwrap();
+        let config = HttpConfig {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            workers: 1,
+            ..HttpConfig::default()
+        };
+        let server = HttpServer::bind(db, config).unwrap();
+        let addr = server.local_addr();
+        let stop = server.shutdown_handle();
+        let thread = std::thread::spawn(move || server.run().unwrap());
+        (dir, addr, stop, thread)
+    }
+
+    fn get(addr: SocketAddr, path: &str) -> (u16, String, String) {
+        let response = match ureq::get(&format!("http://{addr}{path}")).call() {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("GET {path}: transport error: {e}"),
+        };
+        let status = response.status();
+        let content_type = response.content_type().to_owned();
+        (status, content_type, response.into_string().unwrap())
+    }
+
+    #[test]
+    fn a_panicking_handler_is_answered_500_and_its_worker_lives_on() {
+        let (_dir, addr, stop, thread) = one_worker();
+        // More panics than workers: each would have ended the only worker.
+        for _ in 0..3 {
+            let (status, content_type, body) = get(addr, "/api/test/panic");
+            assert_eq!(status, 500, "{body}");
+            assert_eq!(content_type, "application/json");
+            let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(json["status"], 500);
+            assert!(json["error"].as_str().unwrap().contains("internal error"), "{json}");
+            assert!(!body.contains("on purpose"), "the panic message stays in the log: {body}");
+
+            let (status, content_type, body) = get(addr, "/test/panic");
+            assert_eq!(status, 500, "{body}");
+            assert!(content_type.starts_with("text/html"), "{content_type}");
+            assert!(body.contains("Error 500") && body.contains("internal error"), "{body}");
+        }
+        assert_eq!(get(addr, "/health"), (200, "text/plain".to_owned(), "ok\n".to_owned()));
+        let metrics = get(addr, "/metrics").2;
+        assert!(metrics.contains("\nsrdb_http_panics_total 6\n"), "{metrics}");
+        assert!(metrics.contains("srdb_http_responses_total{class=\"5xx\"} 6\n"), "{metrics}");
+        stop.shutdown();
+        thread.join().unwrap();
+    }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 
 use serde_json::{json, Value as Json};
-use srdb::{Database, KeyspaceStats, Stats, Value};
+use srdb::{Database, KeyspaceStats, Stats, Table, Value};
 
 use crate::api::hex;
 use crate::server::Shared;
@@ -66,14 +66,54 @@ pub(crate) fn owners(db: &Database) -> HashMap<String, Owner> {
     out.insert(srdb::KV_KEYSPACE.to_owned(), Owner::Kv);
     out.insert(srdb::KV_EXPIRY_KEYSPACE.to_owned(), Owner::KvExpiry);
     out.insert(srdb::CATALOG_KEYSPACE.to_owned(), Owner::Catalog);
+    // `Table::keyspaces` reads the table's state only; `Table::stats` would
+    // gather the whole engine's statistics once per table.
     for name in db.tables() {
-        let Ok(stats) = db.table(&name).and_then(|t| t.stats()) else { continue };
-        out.insert(stats.rows_keyspace, Owner::Rows { table: name.clone() });
-        for (field, keyspace) in stats.index_keyspaces {
+        let Ok(keyspaces) = db.table(&name).and_then(|t| t.keyspaces()) else { continue };
+        out.insert(keyspaces.rows, Owner::Rows { table: name.clone() });
+        for (field, keyspace) in keyspaces.indexes {
             out.insert(keyspace, Owner::Index { table: name.clone(), field });
         }
     }
     out
+}
+
+/// A table's line in the table lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TableSize {
+    /// Rows, exact.
+    pub rows: u64,
+    /// Bytes of the rows and indexes: SST files and memtables.
+    pub bytes: u64,
+    /// Indexes, those still filling included.
+    pub indexes: usize,
+}
+
+/// Bytes (SST files and memtable) of every keyspace of `engine`, by name.
+pub(crate) fn keyspace_bytes(engine: &Stats) -> HashMap<&str, u64> {
+    engine
+        .keyspaces
+        .iter()
+        .map(|ks| {
+            let disk: u64 = ks.levels.iter().map(|l| l.bytes).sum();
+            (ks.name.as_str(), disk + ks.memtable_bytes as u64)
+        })
+        .collect()
+}
+
+/// The size of `table` from the engine statistics of the request
+/// ([`keyspace_bytes`]), gathered once for every table listed.
+pub(crate) fn table_size(
+    table: &Table,
+    keyspace_bytes: &HashMap<&str, u64>,
+) -> srdb::DbResult<TableSize> {
+    let rows = table.row_count()?;
+    let keyspaces = table.keyspaces()?;
+    let bytes = std::iter::once(&keyspaces.rows)
+        .chain(keyspaces.indexes.iter().map(|(_, ks)| ks))
+        .filter_map(|ks| keyspace_bytes.get(ks.as_str()))
+        .sum();
+    Ok(TableSize { rows, bytes, indexes: keyspaces.indexes.len() })
 }
 
 /// How the keys of a file are shown.
@@ -477,6 +517,7 @@ pub(crate) fn prometheus(shared: &Shared) -> String {
             count.load(Ordering::Relaxed)
         );
     }
+    let _ = writeln!(out, "# HELP srdb_http_panics_total Requests whose handler panicked, answered 500 (the server log has each).\n# TYPE srdb_http_panics_total counter\nsrdb_http_panics_total {}", shared.counters.panics.load(Ordering::Relaxed));
     let _ = writeln!(out, "# HELP srdb_http_refused_busy_total Connections refused with 503 because every worker was busy.\n# TYPE srdb_http_refused_busy_total counter\nsrdb_http_refused_busy_total {}", shared.counters.refused_busy.load(Ordering::Relaxed));
     out
 }

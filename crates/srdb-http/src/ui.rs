@@ -11,7 +11,7 @@ use maud::{html, Markup, DOCTYPE};
 use srdb::{Table, Value};
 
 use crate::api::{self, ApiError};
-use crate::assets::PREFIX;
+use crate::assets;
 use crate::http::{Request, Response};
 use crate::server::Shared;
 use crate::stats::{self, hit_rate, FileView, KeyEncoding, Owner, ShownKey};
@@ -86,8 +86,8 @@ fn layout(request: &Request, title: &str, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · srdb" }
-                link rel="stylesheet" href={ (PREFIX) "style.css" };
-                script src={ (PREFIX) "htmx.min.js" } defer {}
+                link rel="stylesheet" href=(assets::url("style.css"));
+                script src=(assets::url("htmx.min.js")) defer {}
             }
             body {
                 header.top {
@@ -164,11 +164,13 @@ fn bytes(n: u64) -> String {
 
 /// `/`: the tables with their row counts.
 pub(crate) fn tables(shared: &Shared, request: &Request) -> Result<Response, ApiError> {
+    let engine = shared.db.engine().stats();
+    let keyspace_bytes = stats::keyspace_bytes(&engine);
     let mut summaries = Vec::new();
     for name in shared.db.tables() {
         let table = shared.db.table(&name)?;
-        let stats = table.stats()?;
-        summaries.push((name, stats, table.schema().fields().len()));
+        let size = stats::table_size(&table, &keyspace_bytes)?;
+        summaries.push((name, size, table.schema().fields().len()));
     }
     let damaged = shared.db.damaged_tables();
     let body = html! {
@@ -180,13 +182,13 @@ pub(crate) fn tables(shared: &Shared, request: &Request) -> Result<Response, Api
                 table.grid #tables {
                     thead { tr { th { "Table" } th.num { "Rows" } th.num { "Size" } th.num { "Fields" } th.num { "Indexes" } th {} } }
                     tbody {
-                        @for (name, stats, fields) in &summaries {
+                        @for (name, size, fields) in &summaries {
                             tr {
                                 td { a href={ "/ui/tables/" (seg(name)) } { (name) } }
-                                td.num { (stats.rows) }
-                                td.num { (bytes(stats.rows_disk_bytes + stats.index_disk_bytes + stats.memtable_bytes as u64)) }
+                                td.num { (size.rows) }
+                                td.num { (bytes(size.bytes)) }
                                 td.num { (fields) }
-                                td.num { (stats.indexes.len()) }
+                                td.num { (size.indexes) }
                                 td { a href={ "/ui/tables/" (seg(name)) "/rows" } { "rows" } }
                             }
                         }

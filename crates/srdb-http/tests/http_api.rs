@@ -26,6 +26,64 @@ fn health_and_table_list() {
 }
 
 #[test]
+fn table_sizes_and_keyspace_owners_of_several_tables_match_table_stats() {
+    let s = TestServer::start(None, 40);
+    let schema = srdb::Schema::builder()
+        .field("k", srdb::FieldType::String)
+        .indexed()
+        .field("n", srdb::FieldType::Int64)
+        .indexed()
+        .build()
+        .unwrap();
+    let other = s.db.create_table("other", schema).unwrap();
+    other
+        .insert_batch(
+            (0..25).map(|i| srdb::Row::new().with("k", format!("k{i}")).with("n", i as i64)),
+        )
+        .unwrap();
+    let check = |when: &str| {
+        let tables = s.get("/api/tables").json();
+        for name in ["people", "other"] {
+            let line = tables["tables"].as_array().unwrap().iter().find(|t| t["name"] == name);
+            let line = line.unwrap_or_else(|| panic!("{when}: {tables}"));
+            let stats = s.db.table(name).unwrap().stats().unwrap();
+            let bytes =
+                stats.rows_disk_bytes + stats.index_disk_bytes + stats.memtable_bytes as u64;
+            assert_eq!(line["rows"], stats.rows, "{when}: {line}");
+            assert_eq!(line["bytes"], bytes, "{when}: {line}");
+            assert_eq!(line["indexes"], stats.indexes.len(), "{when}: {line}");
+        }
+        let page = s.get("/").body;
+        assert!(page.contains("<td class=\"num\">25</td>"), "{when}: {page}");
+    };
+    check("in memtables");
+    s.db.flush().unwrap();
+    check("flushed");
+
+    let stats = s.get("/api/stats").json();
+    let metrics = s.get("/metrics").body;
+    let other_ks = s.db.table("other").unwrap().stats().unwrap();
+    let keyspace = |name: &str| {
+        let all = stats["keyspaces"].as_array().unwrap();
+        all.iter().find(|k| k["name"] == name).unwrap_or_else(|| panic!("{name}: {stats}")).clone()
+    };
+    let rows = keyspace(&other_ks.rows_keyspace);
+    assert_eq!((rows["role"].as_str(), rows["table"].as_str()), (Some("rows"), Some("other")));
+    for (field, ks) in &other_ks.index_keyspaces {
+        let index = keyspace(ks);
+        assert_eq!(index["role"], "index");
+        assert_eq!(index["table"], "other");
+        assert_eq!(index["index_field"], field.as_str());
+        let info = format!(
+            "srdb_keyspace_info{{keyspace=\"{ks}\",table=\"other\",role=\"index\",field=\"{field}\"}} 1\n"
+        );
+        assert!(metrics.contains(&info), "{info}: {metrics}");
+    }
+    let storage = s.get("/ui/storage").body;
+    assert!(storage.contains("index other.n") && storage.contains("rows of other"), "{storage}");
+}
+
+#[test]
 fn schema_lists_fields_and_indexes() {
     let s = TestServer::start(None, 1);
     let schema = s.get("/api/tables/people").json();

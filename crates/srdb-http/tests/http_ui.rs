@@ -84,16 +84,42 @@ fn missing_things_are_404_pages_and_writes_405() {
 #[test]
 fn assets_are_cached_and_themes_remembered() {
     let s = TestServer::start(None, 0);
-    let prefix = format!("/assets/{}/", env!("CARGO_PKG_VERSION"));
-    let htmx = s.get(&format!("{prefix}htmx.min.js"));
+    // The page names each asset under a key of its content: 16 hex digits.
+    let page = s.get("/").body;
+    let href = |name: &str| {
+        let end = page.find(&format!("/{name}\"")).unwrap_or_else(|| panic!("{page}"));
+        let start = page[..end].rfind("\"/assets/").unwrap() + 1;
+        page[start..end + 1 + name.len()].to_owned()
+    };
+    let (htmx_url, css_url) = (href("htmx.min.js"), href("style.css"));
+    for url in [&htmx_url, &css_url] {
+        let key = url.split('/').nth(2).unwrap();
+        assert!(key.len() == 16 && key.bytes().all(|b| b.is_ascii_hexdigit()), "{url}");
+    }
+    assert_ne!(htmx_url.split('/').nth(2), css_url.split('/').nth(2));
+    let htmx = s.get(&htmx_url);
     assert_eq!(htmx.status, 200);
     assert!(htmx.content_type.starts_with("text/javascript"));
     assert!(htmx.header("cache-control").unwrap().contains("max-age=31536000"));
     assert!(htmx.body.starts_with("var htmx="));
-    assert_eq!(s.get(&format!("{prefix}style.css")).status, 200);
-    assert_eq!(s.get("/assets/0.0.0/style.css").status, 404);
+    let css = s.get(&css_url);
+    assert_eq!(css.status, 200);
+    assert_eq!(css.body, include_str!("../assets/style.css"));
 
+    // The versioned paths of earlier releases, and any other key, lead to
+    // the current URL without being cached themselves.
     let agent = ureq::AgentBuilder::new().redirects(0).build();
+    for old in [
+        format!("/assets/{}/style.css", env!("CARGO_PKG_VERSION")),
+        "/assets/0000000000000000/style.css".to_owned(),
+    ] {
+        let moved = agent.get(&s.url(&old)).call().unwrap();
+        assert_eq!(moved.status(), 303, "{old}");
+        assert_eq!(moved.header("location"), Some(css_url.as_str()));
+        assert_eq!(moved.header("cache-control"), Some("no-store"));
+    }
+    assert_eq!(s.get(&css_url.replace("style.css", "nothing.css")).status, 404);
+
     let set = agent.get(&s.url("/ui/theme?set=dark&back=/ui/storage")).call().unwrap();
     assert_eq!(set.status(), 303);
     assert_eq!(set.header("location"), Some("/ui/storage"));

@@ -37,24 +37,28 @@ const MAX_BATCH_BYTES: usize = 8 * 1024 * 1024;
 /// One key to write: key, value, expiry (ms since the epoch).
 pub(crate) type Put = (Vec<u8>, Vec<u8>, Option<u64>);
 
+/// What the writer hands back: the job's result, and its writes so that
+/// the connection, not the writer, frees them.
+type Outcome = (Result<(), String>, Vec<Put>);
+
 /// Where a connection waits for its job.
 #[derive(Default)]
 pub(crate) struct Slot {
-    state: Mutex<Option<Result<(), String>>>,
+    state: Mutex<Option<Outcome>>,
     done: Condvar,
 }
 
 impl Slot {
-    fn complete(&self, result: Result<(), String>) {
-        *lock(&self.state) = Some(result);
+    fn complete(&self, outcome: Outcome) {
+        *lock(&self.state) = Some(outcome);
         self.done.notify_one();
     }
 
-    fn wait(&self) -> Result<(), String> {
+    fn wait(&self) -> Outcome {
         let mut st = lock(&self.state);
         loop {
-            if let Some(result) = st.take() {
-                return result;
+            if let Some(outcome) = st.take() {
+                return outcome;
             }
             st = self.done.wait(st).unwrap_or_else(|p| p.into_inner());
         }
@@ -103,8 +107,8 @@ impl Combiner {
         Ok(Combiner { inner, thread: Mutex::new(Some(thread)) })
     }
 
-    /// Applies `puts` (emptied) and waits until they are written as the
-    /// store's sync policy requires.
+    /// Applies `puts` and waits until they are written as the store's sync
+    /// policy requires. `puts` comes back empty, with its capacity.
     pub(crate) fn apply(&self, puts: &mut Vec<Put>, slot: &Arc<Slot>) -> Result<(), ErrReply> {
         if puts.is_empty() {
             return Ok(());
@@ -121,7 +125,12 @@ impl Combiner {
         if wake {
             self.inner.work.notify_one();
         }
-        slot.wait().map_err(|e| ErrReply(e.into()))
+        let (result, mut done) = slot.wait();
+        // Freed here, on the connection's thread: the writer is the
+        // bottleneck of a pipelined load, the connections are many.
+        done.clear();
+        *puts = done;
+        result.map_err(|e| ErrReply(e.into()))
     }
 
     /// Finishes the queued jobs and stops the writer.
@@ -168,7 +177,7 @@ fn writer_loop(inner: &Inner) {
         }
         let result = batch.commit().map(|_| ()).map_err(|e| ErrReply::from(e).0.into_owned());
         for job in jobs.drain(..) {
-            job.slot.complete(result.clone());
+            job.slot.complete((result.clone(), job.puts));
         }
     }
 }

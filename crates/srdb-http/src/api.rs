@@ -465,7 +465,7 @@ pub(crate) fn scan_keys(
     after: Option<Vec<u8>>,
     count: usize,
 ) -> Result<KeyPage, ApiError> {
-    use srdb_server::glob;
+    use srdb::glob;
     let pattern = pattern.as_bytes();
     let prefix = glob::literal_prefix(pattern);
     let start = match after {

@@ -45,7 +45,8 @@ mod combiner;
 mod config;
 mod conn;
 mod error;
-pub mod glob;
+/// Redis's glob patterns, shared with the HTTP API's key browser.
+pub use srdb::glob;
 pub mod limits;
 pub mod resp;
 mod server;

@@ -25,6 +25,7 @@
 #![forbid(unsafe_code)]
 
 mod database;
+pub mod glob;
 mod kv;
 mod table;
 

@@ -1,4 +1,5 @@
-//! Redis's glob patterns (KEYS, SCAN MATCH, CONFIG GET): `*` any bytes,
+//! Redis's glob patterns (the RESP server's KEYS, SCAN MATCH and CONFIG
+//! GET, and the HTTP key browser): `*` any bytes,
 //! `?` one byte, `[abc]` / `[^abc]` / `[a-z]` a class, `\x` a literal `x`.
 //!
 //! Matching backtracks only to the last `*`, so it takes at most

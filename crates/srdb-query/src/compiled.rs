@@ -77,6 +77,7 @@ impl CompiledFilter {
     /// Whether the row with this `_seq` and encoding matches: the filter is
     /// true (not false, not unknown). A field that cannot be decoded is an
     /// error, as for `srdb_schema::decode_field`.
+    #[inline]
     pub fn matches(&self, seq: u64, bytes: &[u8]) -> Result<bool, SchemaError> {
         let row = if self.reads_fields {
             Encoded::View(RowView::new(bytes, &self.schema)?)

@@ -196,12 +196,14 @@ struct Header {
     var_start: usize,
 }
 
+#[inline]
 fn read_array<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
     let mut out = [0u8; N];
     out.copy_from_slice(&bytes[at..at + N]);
     out
 }
 
+#[inline]
 fn read_u32(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(read_array(bytes, at))
 }
@@ -273,6 +275,7 @@ fn parse_header(bytes: &[u8], schema: &Schema) -> Result<Header, SchemaError> {
     Ok(Header { time_ns, count, fixed_start, var_start })
 }
 
+#[inline]
 fn is_null_bit(bytes: &[u8], index: usize) -> bool {
     bytes[ROW_HEADER_BYTES + index / 8] & (1 << (index % 8)) != 0
 }
@@ -314,6 +317,7 @@ fn decode_one(
 
 /// The start and end, within the variable area, of the field whose slot is at
 /// `at`; checked against the bytes present.
+#[inline]
 fn var_bounds(
     bytes: &[u8],
     header: &Header,
@@ -506,11 +510,13 @@ pub struct RowView<'a> {
 impl<'a> RowView<'a> {
     /// Checks the header of `bytes`, a row encoded with `schema` or an
     /// earlier version of it.
+    #[inline]
     pub fn new(bytes: &'a [u8], schema: &'a Schema) -> Result<RowView<'a>, SchemaError> {
         Ok(RowView { bytes, schema, header: parse_header(bytes, schema)? })
     }
 
     /// The row's `_time`.
+    #[inline]
     pub fn time(&self) -> i64 {
         self.header.time_ns
     }
@@ -522,6 +528,7 @@ impl<'a> RowView<'a> {
     /// # Panics
     ///
     /// If `index` is not a field of the schema (a bug in the caller).
+    #[inline]
     pub fn field(&self, index: usize) -> Result<ValueRef<'a>, SchemaError> {
         let (bytes, schema, header) = (self.bytes, self.schema, &self.header);
         let field = &schema.fields()[index];

@@ -58,6 +58,7 @@ impl<'a> From<&'a Value> for ValueRef<'a> {
 
 impl ValueRef<'_> {
     /// Whether this is NULL.
+    #[inline]
     pub fn is_null(&self) -> bool {
         matches!(self, ValueRef::Null)
     }
@@ -83,6 +84,7 @@ impl ValueRef<'_> {
     }
 
     /// The value's bytes if it is a string or bytes, for the text operators.
+    #[inline]
     pub fn text_bytes(&self) -> Option<&[u8]> {
         match self {
             ValueRef::String(s) => Some(s.as_bytes()),
@@ -95,6 +97,7 @@ impl ValueRef<'_> {
     /// `self.to_value().cmp(other)`, without copying when both sides have
     /// the same variant (floats then compare by IEEE total order, strings
     /// and bytes by bytes, decimals by value).
+    #[inline]
     pub fn cmp_value(&self, other: &Value) -> Ordering {
         match (self, other) {
             (ValueRef::Null, Value::Null) => Ordering::Equal,

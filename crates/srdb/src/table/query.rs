@@ -4,9 +4,12 @@
 //! each other whatever is written meanwhile. Candidates come from the plan's
 //! access path (a `_seq` range of the rows keyspace, ranges of an index
 //! keyspace, or the union of several); each candidate is filtered by the
-//! whole filter, decoding only the fields the filter reads; rows are then
-//! ordered if the access did not deliver the order, skipped, limited and
-//! projected (decoding only the selected fields).
+//! whole filter, compiled once per query (`srdb_query::CompiledFilter`) and
+//! run on the row's encoded bytes, which a forward scan borrows from the
+//! engine: only the fields the filter reads are read, in place, and nothing
+//! is allocated for a row that does not match. Rows are then ordered if the
+//! access did not deliver the order, skipped, limited and projected
+//! (decoding only the selected fields).
 //!
 //! Memory. Without a sort, rows stream one at a time. A sort with a limit
 //! keeps a bounded heap of `offset + limit` rows. A sort without a limit (an

@@ -43,4 +43,4 @@ pub use engine::{BatchOp, Direction, Durability, EngineOptions, KvEngine, KvRead
 pub use error::{Error, Result};
 pub use report::{Measurement, Report};
 pub use table::TableEngine;
-pub use workload::{KvWorkload, RunConfig, Sizes, TableWorkload, Workload};
+pub use workload::{KvWorkload, RunConfig, Sizes, TableIndexes, TableWorkload, Workload};

@@ -250,6 +250,11 @@ fn settings(config: &RunConfig) -> Vec<String> {
          (fsync per commit); read and update workloads start from num entries (or rows) \
          loaded in batches of 1000 and flushed"
             .to_string(),
+        "tables: insertrows commits one row per insert, insertbatch and insertindexed 1000 \
+         rows per commit; insertbatch has no secondary index, insertindexed indexes account \
+         and city on every engine, the other table workloads run with each engine's indexes \
+         for the queries"
+            .to_string(),
         format!(
             "page cache: dropped only before readcold (uncached reads){}; every other read \
              workload runs cached",

@@ -14,7 +14,7 @@ use crate::engine::{Durability, EngineOptions};
 use crate::error::{Error, Result};
 use crate::measure::{self, timed, Probe};
 use crate::report::{Measurement, PhaseFigures};
-use crate::workload::{RunConfig, TableWorkload};
+use crate::workload::{RunConfig, TableIndexes, TableWorkload, INSERT_BATCH_ROWS};
 
 /// Rows per commit when loading the table before a read workload.
 pub const LOAD_BATCH_ROWS: usize = 1_000;
@@ -101,14 +101,15 @@ impl Query {
 
 /// A table engine under test.
 ///
-/// An adapter creates the table of [`Row`]s with secondary indexes on
-/// `account` and `_time` (or whatever serves `_time` ranges natively) at
-/// open, and answers [`Query`]s by its own best plan. Rows are inserted in
+/// An adapter creates the table of [`Row`]s with the secondary indexes
+/// [`TableIndexes`] names at open, and answers [`Query`]s by its own best
+/// plan. Rows are inserted in
 /// `_seq` order from 1: an engine that assigns `_seq` itself assigns the same
 /// numbers. Thread safety: `&self` everywhere, so `Send + Sync`.
 pub trait TableEngine: Send + Sync + Sized {
-    /// Opens (creating if needed) the table's database in `dir`.
-    fn open(dir: &Path, options: &EngineOptions) -> Result<Self>;
+    /// Opens (creating if needed) the table's database in `dir`, the table
+    /// with the secondary indexes `indexes`.
+    fn open(dir: &Path, options: &EngineOptions, indexes: TableIndexes) -> Result<Self>;
 
     /// One line stating the engine's version and settings as opened.
     fn describe(options: &EngineOptions) -> String;
@@ -234,8 +235,8 @@ pub fn run<E: TableEngine>(
     let rows = Rows::new(num, config.seed);
     let options =
         EngineOptions { cache_bytes: config.cache_bytes, durability: Durability::Buffered };
-    let engine = E::open(dir, &options)?;
-    if workload != TableWorkload::InsertRows {
+    let engine = E::open(dir, &options, workload.indexes())?;
+    if !workload.writes() {
         for first in (1..=num).step_by(LOAD_BATCH_ROWS) {
             let last = (first + LOAD_BATCH_ROWS as u64 - 1).min(num);
             let batch: Vec<Row> = (first..=last).map(|seq| rows.row(seq)).collect();
@@ -254,7 +255,10 @@ pub fn run<E: TableEngine>(
         TableWorkload::IndexedEq => (config.sizes.reads / 10).max(1),
         TableWorkload::FilteredScan => FILTERED_SCAN_QUERIES,
         TableWorkload::IndexedRange | TableWorkload::TimeRange => (config.sizes.reads / 100).max(1),
-        TableWorkload::InsertRows | TableWorkload::GetBySeq => 0,
+        TableWorkload::InsertRows
+        | TableWorkload::InsertBatch
+        | TableWorkload::InsertIndexed
+        | TableWorkload::GetBySeq => 0,
     };
     let queries: Vec<Query> =
         (0..query_count).map(|_| random_query(workload, &rows, &mut rng)).collect();
@@ -273,6 +277,20 @@ pub fn run<E: TableEngine>(
                 let row = rows.row(i + 1);
                 bytes += row_bytes(&row);
                 engine.insert(std::slice::from_ref(&row))
+            })?;
+            (num, latencies, elapsed, bytes)
+        }
+        TableWorkload::InsertBatch | TableWorkload::InsertIndexed => {
+            let mut bytes = 0;
+            let batch_rows = INSERT_BATCH_ROWS as u64;
+            let (latencies, elapsed) = timed(num.div_ceil(batch_rows), |i| {
+                let first = i * batch_rows + 1;
+                let last = (first + batch_rows - 1).min(num);
+                // Building the batch is part of the operation, as in an
+                // application.
+                let batch: Vec<Row> = (first..=last).map(|seq| rows.row(seq)).collect();
+                bytes += batch.iter().map(row_bytes).sum::<u64>();
+                engine.insert(&batch)
             })?;
             (num, latencies, elapsed, bytes)
         }
@@ -317,18 +335,25 @@ pub fn run<E: TableEngine>(
         }
     };
     let flush_started = Instant::now();
-    if workload == TableWorkload::InsertRows {
+    if workload.writes() {
         engine.flush()?;
     }
     let flush_seconds = flush_started.elapsed().as_secs_f64();
     let reading = probe.finish();
+    if workload.writes() {
+        check_inserted(&engine, &rows, workload.indexes(), &mut rng).map_err(wrong)?;
+    }
     drop(engine);
     let note = match workload {
         TableWorkload::IndexedEq
         | TableWorkload::IndexedRange
         | TableWorkload::FilteredScan
         | TableWorkload::TimeRange => Some("an operation is one query".to_string()),
-        _ => None,
+        TableWorkload::InsertBatch | TableWorkload::InsertIndexed => Some(format!(
+            "latency is per batch of {INSERT_BATCH_ROWS} rows; {}",
+            workload.indexes().describe()
+        )),
+        TableWorkload::InsertRows | TableWorkload::GetBySeq => None,
     };
     Ok(Measurement::new(
         engine_name,
@@ -345,6 +370,48 @@ pub fn run<E: TableEngine>(
         reading,
         measure::disk_bytes(dir)?,
     ))
+}
+
+/// Rows checked after an insert workload, out of the measured phase.
+const CHECKED_ROWS: u64 = 100;
+
+/// Checks, after an insert workload, that random rows and the last one read
+/// back as inserted and, where the table has an `account` index, that queries
+/// through it find every row: an engine that lost rows or index entries
+/// fails the run instead of reporting a figure.
+fn check_inserted<E: TableEngine>(
+    engine: &E,
+    rows: &Rows,
+    indexes: TableIndexes,
+    rng: &mut fastrand::Rng,
+) -> std::result::Result<(), String> {
+    let check_row = |seq: u64| -> std::result::Result<(), String> {
+        let expected = rows.row(seq);
+        match engine.get_by_seq(seq).map_err(|e| e.to_string())? {
+            Some(row) if row == expected => Ok(()),
+            other => Err(format!("after the inserts, row {seq} read as {other:?}")),
+        }
+    };
+    check_row(rows.num)?;
+    for _ in 0..CHECKED_ROWS {
+        check_row(rng.u64(1..=rows.num))?;
+    }
+    if indexes == TableIndexes::None {
+        return Ok(());
+    }
+    let answers = Answers::new(rows);
+    for _ in 0..CHECKED_ROWS {
+        let query = random_query(TableWorkload::IndexedEq, rows, rng);
+        let mut found = 0;
+        engine.query(&query, |_| found += 1).map_err(|e| e.to_string())?;
+        if found != answers.count(&query) {
+            return Err(format!(
+                "after the inserts, {query:?} found {found} rows, not {}",
+                answers.count(&query)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A random query of the kind `workload` measures.

@@ -170,12 +170,20 @@ impl KvWorkload {
 }
 
 /// One table workload, on a table of `num` rows of five fields (see
-/// [`crate::table::Row`]) with secondary indexes on `account` and `_time`.
+/// [`crate::table::Row`]). The secondary indexes depend on the workload (see
+/// [`TableWorkload::indexes`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TableWorkload {
-    /// `num` rows inserted in `_seq` order, one commit each.
+    /// `num` rows inserted in `_seq` order, one commit each, with the
+    /// indexes of the query workloads.
     InsertRows,
+    /// `num` rows inserted in `_seq` order in commits of
+    /// [`INSERT_BATCH_ROWS`], without secondary indexes.
+    InsertBatch,
+    /// `num` rows inserted in `_seq` order in commits of
+    /// [`INSERT_BATCH_ROWS`], with indexes on `account` and `city`.
+    InsertIndexed,
     /// `reads` gets of random rows by `_seq`.
     GetBySeq,
     /// `reads / 10` queries `account = a` (about 10 rows each) via the index.
@@ -190,10 +198,42 @@ pub enum TableWorkload {
     TimeRange,
 }
 
+/// Rows per commit of `insertbatch` and `insertindexed`.
+pub const INSERT_BATCH_ROWS: usize = 1_000;
+
+/// The secondary indexes a table workload's table has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TableIndexes {
+    /// The indexes that serve the query workloads, each engine's own:
+    /// `account`, and `_time` where the engine needs an index for time
+    /// ranges (SQLite's `time_ns`; srdb keeps rows in `_seq` order and has
+    /// no index on `_time`).
+    Queries,
+    /// None: the rows alone.
+    None,
+    /// `account` (an integer) and `city` (a string), the same two on every
+    /// engine.
+    AccountAndCity,
+}
+
+impl TableIndexes {
+    /// The indexes in words, for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Queries => "the query workloads' indexes",
+            Self::None => "no secondary index",
+            Self::AccountAndCity => "indexes on account and city",
+        }
+    }
+}
+
 impl TableWorkload {
     /// Every table workload, in the order a full run measures them.
-    pub const ALL: [TableWorkload; 6] = [
+    pub const ALL: [TableWorkload; 8] = [
         Self::InsertRows,
+        Self::InsertBatch,
+        Self::InsertIndexed,
         Self::GetBySeq,
         Self::IndexedEq,
         Self::IndexedRange,
@@ -205,11 +245,28 @@ impl TableWorkload {
     pub fn name(self) -> &'static str {
         match self {
             Self::InsertRows => "insertrows",
+            Self::InsertBatch => "insertbatch",
+            Self::InsertIndexed => "insertindexed",
             Self::GetBySeq => "getbyseq",
             Self::IndexedEq => "indexedeq",
             Self::IndexedRange => "indexedrange",
             Self::FilteredScan => "filteredscan",
             Self::TimeRange => "timerange",
+        }
+    }
+
+    /// Whether the measured phase inserts into an empty table (and ends with
+    /// a flush); otherwise it reads a table loaded before the clock starts.
+    pub fn writes(self) -> bool {
+        matches!(self, Self::InsertRows | Self::InsertBatch | Self::InsertIndexed)
+    }
+
+    /// The secondary indexes of the workload's table.
+    pub fn indexes(self) -> TableIndexes {
+        match self {
+            Self::InsertBatch => TableIndexes::None,
+            Self::InsertIndexed => TableIndexes::AccountAndCity,
+            _ => TableIndexes::Queries,
         }
     }
 }

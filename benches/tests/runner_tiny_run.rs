@@ -37,10 +37,20 @@ fn tiny_run_measures_every_workload_on_every_engine() {
                 .find(|m| m.workload == workload.name() && m.engine == engine)
                 .unwrap_or_else(|| panic!("no result for {} on {engine}", workload.name()));
             assert!(m.ops > 0 && m.ops_per_sec > 0.0, "{m:?}");
-            if let Workload::Kv(kv) = workload {
-                assert_eq!(m.latency.is_none(), kv.untimed_ops(), "{m:?}");
-                if kv.writes() {
-                    assert!(m.user_bytes_written > 0, "{m:?}");
+            match workload {
+                Workload::Kv(kv) => {
+                    assert_eq!(m.latency.is_none(), kv.untimed_ops(), "{m:?}");
+                    if kv.writes() {
+                        assert!(m.user_bytes_written > 0, "{m:?}");
+                    }
+                }
+                Workload::Table(table) => {
+                    assert!(m.latency.is_some(), "{m:?}");
+                    if table.writes() {
+                        // Every row is an operation, whatever the batch size.
+                        assert_eq!(m.ops, report.config.sizes.num, "{m:?}");
+                        assert!(m.user_bytes_written > 0, "{m:?}");
+                    }
                 }
             }
         }
@@ -49,6 +59,8 @@ fn tiny_run_measures_every_workload_on_every_engine() {
     let table = std::fs::read_to_string(&markdown).unwrap();
     assert!(table.contains("| fillsync16 | redb |"), "{table}");
     assert!(table.contains("| timerange | sqlite |"), "{table}");
+    assert!(table.contains("| insertbatch | srdb |"), "{table}");
+    assert!(table.contains("| insertindexed | sqlite |"), "{table}");
     assert!(table.contains("| fillrandom | srdb |"), "{table}");
     assert!(table.contains("srdb / this"), "srdb runs, so the ratio column is there: {table}");
     // The data directories of the runs are removed as they finish.

@@ -15,10 +15,11 @@ use rusqlite::{params, Connection};
 use crate::engine::{Durability, EngineOptions};
 use crate::error::{engine_error, Error, Result};
 use crate::table::{Query, Row, TableEngine};
+use crate::workload::TableIndexes;
 
 const NAME: &str = "sqlite";
 
-const SCHEMA: &str = "
+const TABLE: &str = "
     CREATE TABLE IF NOT EXISTS rows (
         seq INTEGER PRIMARY KEY,
         time_ns INTEGER NOT NULL,
@@ -26,9 +27,22 @@ const SCHEMA: &str = "
         score REAL NOT NULL,
         city TEXT NOT NULL
     );
-    CREATE INDEX IF NOT EXISTS rows_account ON rows (account);
-    CREATE INDEX IF NOT EXISTS rows_time ON rows (time_ns);
 ";
+
+const ACCOUNT_INDEX: &str = "CREATE INDEX IF NOT EXISTS rows_account ON rows (account);";
+
+/// The statements that create the secondary indexes `indexes`.
+fn index_statements(indexes: TableIndexes) -> String {
+    match indexes {
+        TableIndexes::Queries => {
+            format!("{ACCOUNT_INDEX} CREATE INDEX IF NOT EXISTS rows_time ON rows (time_ns);")
+        }
+        TableIndexes::None => String::new(),
+        TableIndexes::AccountAndCity => {
+            format!("{ACCOUNT_INDEX} CREATE INDEX IF NOT EXISTS rows_city ON rows (city);")
+        }
+    }
+}
 
 const COLUMNS: &str = "seq, time_ns, account, score, city";
 
@@ -57,7 +71,7 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
 }
 
 impl TableEngine for SqliteEngine {
-    fn open(dir: &Path, options: &EngineOptions) -> Result<Self> {
+    fn open(dir: &Path, options: &EngineOptions, indexes: TableIndexes) -> Result<Self> {
         let connection = Connection::open(dir.join("bench.sqlite")).map_err(engine_error(NAME))?;
         let mode: String = connection
             .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
@@ -73,7 +87,8 @@ impl TableEngine for SqliteEngine {
         let cache_kib = options.cache_bytes / 1024;
         connection
             .execute_batch(&format!(
-                "PRAGMA synchronous = {synchronous}; PRAGMA cache_size = -{cache_kib}; {SCHEMA}"
+                "PRAGMA synchronous = {synchronous}; PRAGMA cache_size = -{cache_kib}; {TABLE} {}",
+                index_statements(indexes)
             ))
             .map_err(engine_error(NAME))?;
         Ok(Self { connection: Mutex::new(connection) })
@@ -86,7 +101,8 @@ impl TableEngine for SqliteEngine {
         };
         format!(
             "SQLite {} (bundled): WAL mode, page cache {} MiB, no compression, indexes on \
-             account and time_ns; {durability}",
+             account and time_ns (insertbatch: none; insertindexed: account and city); \
+             {durability}",
             rusqlite::version(),
             options.cache_bytes >> 20
         )

@@ -1,4 +1,5 @@
-//! The srdb table adapter: a `srdb::Table` with an index on `account`.
+//! The srdb table adapter: a `srdb::Table` with an index on `account` (for
+//! the query workloads), none, or indexes on `account` and `city`.
 //!
 //! Durability tiers as for the key-value adapter: buffered is
 //! `SyncPolicy::Never` (WAL buffered in user space, no fsync), sync is
@@ -19,6 +20,7 @@ use srdb::{
 use crate::engine::{Durability, EngineOptions};
 use crate::error::{engine_error, Error, Result};
 use crate::table::{Query, Row, TableEngine};
+use crate::workload::TableIndexes;
 
 const NAME: &str = "srdb";
 const TABLE: &str = "rows";
@@ -29,14 +31,21 @@ pub struct SrdbTableEngine {
     table: Table,
 }
 
-fn schema() -> Result<Schema> {
-    Schema::builder()
-        .field("account", FieldType::Int64)
-        .indexed()
-        .field("score", FieldType::Float64)
-        .field("city", FieldType::String)
-        .build()
-        .map_err(engine_error(NAME))
+fn schema(indexes: TableIndexes) -> Result<Schema> {
+    let (account, city) = match indexes {
+        TableIndexes::Queries => (true, false),
+        TableIndexes::None => (false, false),
+        TableIndexes::AccountAndCity => (true, true),
+    };
+    let mut builder = Schema::builder().field("account", FieldType::Int64);
+    if account {
+        builder = builder.indexed();
+    }
+    builder = builder.field("score", FieldType::Float64).field("city", FieldType::String);
+    if city {
+        builder = builder.indexed();
+    }
+    builder.build().map_err(engine_error(NAME))
 }
 
 fn corrupt(message: String) -> Error {
@@ -61,7 +70,7 @@ fn read_row(row: &SrdbRow) -> Result<Row> {
 }
 
 impl TableEngine for SrdbTableEngine {
-    fn open(dir: &Path, options: &EngineOptions) -> Result<Self> {
+    fn open(dir: &Path, options: &EngineOptions, indexes: TableIndexes) -> Result<Self> {
         let sync = match options.durability {
             Durability::Buffered => SyncPolicy::Never,
             Durability::Sync => SyncPolicy::Always,
@@ -74,7 +83,8 @@ impl TableEngine for SrdbTableEngine {
             Err(_) => {
                 let table_opts =
                     TableOptions::default().caller_time(true).compression(Compression::None);
-                db.create_table_with(TABLE, schema()?, table_opts).map_err(engine_error(NAME))?
+                db.create_table_with(TABLE, schema(indexes)?, table_opts)
+                    .map_err(engine_error(NAME))?
             }
         };
         Ok(Self { db, table })
@@ -86,8 +96,9 @@ impl TableEngine for SrdbTableEngine {
             Durability::Sync => "fdatasync per commit group (SyncPolicy::Always)",
         };
         format!(
-            "srdb {} table: block cache {} MiB, compression none, index on account, _time \
-             ranges by scan; {durability}",
+            "srdb {} table: block cache {} MiB, compression none, index on account \
+             (insertbatch: none; insertindexed: account and city), _time ranges by scan; \
+             {durability}",
             env!("CARGO_PKG_VERSION"),
             options.cache_bytes >> 20
         )
@@ -95,7 +106,7 @@ impl TableEngine for SrdbTableEngine {
 
     fn insert(&self, rows: &[Row]) -> Result<()> {
         let batch = rows.iter().map(|r| {
-            SrdbRow::new()
+            SrdbRow::with_capacity(4)
                 .with("_time", Value::Time(r.time_ns))
                 .with("account", r.account)
                 .with("score", r.score)

@@ -13,6 +13,9 @@
 //! `value_len = 0`. The layout never changes; a new layout gets a new WAL
 //! record version.
 
+use std::collections::HashSet;
+use std::hash::{BuildHasher, Hasher};
+
 use srdb_key::{Kind, MAX_KEY_BYTES};
 
 use crate::error::{Error, Result};
@@ -51,9 +54,45 @@ impl WriteBatch {
         Self::default()
     }
 
+    /// An empty batch with room for `bytes` of encoded entries (each costs
+    /// its key, its value and 13 bytes), so that building it does not
+    /// reallocate.
+    pub fn with_capacity(bytes: usize) -> Self {
+        let mut buf = Vec::with_capacity(4 + bytes);
+        buf.extend_from_slice(&0u32.to_le_bytes());
+        WriteBatch { buf, count: 0, oversized: None }
+    }
+
     /// Sets `key` to `value` in `keyspace`.
     pub fn put(&mut self, keyspace: &Keyspace, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) {
         self.insert(keyspace.id(), key.as_ref(), Kind::Put, value.as_ref());
+    }
+
+    /// Sets `key` in `keyspace` to the bytes that `write_value` appends to
+    /// the vector it is given: the value is built in place in the batch,
+    /// without a buffer of its own. `write_value` must only append.
+    pub fn put_with(
+        &mut self,
+        keyspace: &Keyspace,
+        key: impl AsRef<[u8]>,
+        write_value: impl FnOnce(&mut Vec<u8>),
+    ) {
+        let key = key.as_ref();
+        self.check_key(key);
+        self.buf.extend_from_slice(&keyspace.id().to_le_bytes());
+        self.buf.push(Kind::Put as u8);
+        self.buf.extend_from_slice(&(key.len() as u32).to_le_bytes());
+        self.buf.extend_from_slice(key);
+        let len_at = self.buf.len();
+        self.buf.extend_from_slice(&0u32.to_le_bytes());
+        write_value(&mut self.buf);
+        assert!(self.buf.len() >= len_at + 4, "put_with: the value writer removed bytes");
+        let value_len = self.buf.len() - len_at - 4;
+        self.check_value(value_len);
+        // A value over u32::MAX bytes is refused at commit (it is over
+        // MAX_VALUE_BYTES); the length written here is then never read.
+        self.buf[len_at..len_at + 4].copy_from_slice(&(value_len as u32).to_le_bytes());
+        self.count_entry();
     }
 
     /// Deletes `key` from `keyspace`.
@@ -62,14 +101,27 @@ impl WriteBatch {
     }
 
     pub(crate) fn insert(&mut self, keyspace: u32, key: &[u8], kind: Kind, value: &[u8]) {
-        if self.oversized.is_none() {
-            if key.len() > MAX_KEY_BYTES {
-                self.oversized = Some((true, key.len()));
-            } else if value.len() > MAX_VALUE_BYTES {
-                self.oversized = Some((false, value.len()));
-            }
-        }
+        self.check_key(key);
+        self.check_value(value.len());
         encode_entry(&mut self.buf, keyspace, key, kind, value);
+        self.count_entry();
+    }
+
+    /// Remembers a key over the limit, to be reported at commit.
+    fn check_key(&mut self, key: &[u8]) {
+        if self.oversized.is_none() && key.len() > MAX_KEY_BYTES {
+            self.oversized = Some((true, key.len()));
+        }
+    }
+
+    /// Remembers a value over the limit, to be reported at commit.
+    fn check_value(&mut self, value_bytes: usize) {
+        if self.oversized.is_none() && value_bytes > MAX_VALUE_BYTES {
+            self.oversized = Some((false, value_bytes));
+        }
+    }
+
+    fn count_entry(&mut self) {
         self.count += 1;
         self.buf[..4].copy_from_slice(&self.count.to_le_bytes());
     }
@@ -150,19 +202,100 @@ pub(crate) fn for_each_effective<'a>(
     entries: &[DecodedEntry<'a>],
     mut apply: impl FnMut(&DecodedEntry<'a>),
 ) {
-    // Keys in ascending order (a sequential fill, a sorted bulk load) cannot
-    // repeat: no set needed.
-    let ascending =
-        entries.windows(2).all(|w| (w[0].keyspace, w[0].key) < (w[1].keyspace, w[1].key));
-    if ascending {
+    if keys_cannot_repeat(entries) {
         entries.iter().rev().for_each(apply);
         return;
     }
-    let mut seen = std::collections::HashSet::with_capacity(entries.len());
+    let mut seen = HashSet::with_capacity_and_hasher(entries.len(), BuildKeyHasher);
     for e in entries.iter().rev() {
         if seen.insert((e.keyspace, e.key)) {
             apply(e);
         }
+    }
+}
+
+/// Keyspaces a batch may visit in separate runs before
+/// [`keys_cannot_repeat`] gives up and lets the set decide.
+const MAX_CHECKED_RUNS: usize = 16;
+
+/// Whether the batch provably writes no key twice, at the cost of one key
+/// comparison per entry: it is a sequence of runs, each of one keyspace
+/// with its keys strictly ascending, and no keyspace has two runs. A
+/// sequential fill, a sorted bulk load and a table insert (rows by `_seq`,
+/// then each index's entries sorted) all qualify.
+fn keys_cannot_repeat(entries: &[DecodedEntry<'_>]) -> bool {
+    let mut runs: [u32; MAX_CHECKED_RUNS] = [0; MAX_CHECKED_RUNS];
+    let mut run_count = 0;
+    let mut previous: Option<&DecodedEntry<'_>> = None;
+    for e in entries {
+        match previous {
+            Some(p) if p.keyspace == e.keyspace => {
+                if p.key >= e.key {
+                    return false;
+                }
+            }
+            _ => {
+                if run_count == MAX_CHECKED_RUNS || runs[..run_count].contains(&e.keyspace) {
+                    return false;
+                }
+                runs[run_count] = e.keyspace;
+                run_count += 1;
+            }
+        }
+        previous = Some(e);
+    }
+    true
+}
+
+/// The hasher of the set that finds repeated keys: FxHash's step over 8-byte
+/// words, then splitmix64's finaliser so that every input bit reaches the
+/// low bits the table indexes by. The keys are the caller's own, hashed for
+/// one batch and never kept, so a collision costs the caller a comparison
+/// and nobody else anything; SipHash would cost several times more per key.
+#[derive(Clone, Copy, Default)]
+struct BuildKeyHasher;
+
+impl BuildHasher for BuildKeyHasher {
+    type Hasher = KeyHasher;
+    fn build_hasher(&self) -> KeyHasher {
+        KeyHasher(0)
+    }
+}
+
+struct KeyHasher(u64);
+
+impl KeyHasher {
+    fn word(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517C_C1B7_2722_0A95);
+    }
+}
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.word(u64::from_le_bytes(word));
+        }
+        let mut tail = [0u8; 8];
+        tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        self.word(u64::from_le_bytes(tail) ^ ((bytes.len() as u64) << 56));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.word(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.word(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        h ^ (h >> 31)
     }
 }
 
@@ -256,6 +389,66 @@ mod tests {
                 DecodedEntry { keyspace: 1, kind: Kind::Put, key: b"", value: b"" },
             ]
         );
+    }
+
+    /// The keys `apply` sees, in the order it sees them.
+    fn effective(writes: &[(u32, &'static [u8], Kind)]) -> Vec<(u32, Vec<u8>, Kind)> {
+        let mut b = WriteBatch::new();
+        for (n, &(keyspace, key, kind)) in writes.iter().enumerate() {
+            b.insert(keyspace, key, kind, &[n as u8]);
+        }
+        let entries = decode(b.payload()).unwrap();
+        let mut out = Vec::new();
+        for_each_effective(&entries, |e| out.push((e.keyspace, e.key.to_vec(), e.kind)));
+        out
+    }
+
+    #[test]
+    fn only_the_last_write_of_a_key_takes_effect() {
+        use Kind::{Delete, Put};
+        // Sorted runs of distinct keyspaces: every entry, last first.
+        let runs = [(1, &b"a"[..], Put), (1, b"b", Put), (2, b"a", Put), (3, b"c", Delete)];
+        assert!(keys_cannot_repeat(&decode(&batch_of(&runs)).unwrap()));
+        assert_eq!(effective(&runs).len(), 4);
+        // A keyspace that comes back, an unsorted run, a repeated key: the
+        // set decides, and the last write of each key wins.
+        let mixed = [(1, &b"b"[..], Put), (2, b"a", Put), (1, b"a", Put), (1, b"b", Delete)];
+        assert!(!keys_cannot_repeat(&decode(&batch_of(&mixed)).unwrap()));
+        assert_eq!(
+            effective(&mixed),
+            vec![(1, b"b".to_vec(), Delete), (1, b"a".to_vec(), Put), (2, b"a".to_vec(), Put)]
+        );
+        let repeated = [(1, &b"k"[..], Put), (1, b"k", Delete)];
+        assert_eq!(effective(&repeated), vec![(1, b"k".to_vec(), Delete)]);
+        let descending = [(1, &b"b"[..], Put), (1, b"a", Put)];
+        assert!(!keys_cannot_repeat(&decode(&batch_of(&descending)).unwrap()));
+        assert_eq!(effective(&descending).len(), 2);
+    }
+
+    fn batch_of(writes: &[(u32, &[u8], Kind)]) -> Vec<u8> {
+        let mut b = WriteBatch::new();
+        for &(keyspace, key, kind) in writes {
+            b.insert(keyspace, key, kind, b"");
+        }
+        b.payload().to_vec()
+    }
+
+    #[test]
+    fn the_key_hasher_spreads_similar_keys() {
+        let hash = |key: &[u8]| {
+            let mut h = BuildKeyHasher.build_hasher();
+            h.write(key);
+            h.finish()
+        };
+        // Sequential keys, as a table writes: no collision, and the low
+        // bits that pick a bucket take most of their values.
+        let hashes: HashSet<u64> = (0u64..10_000).map(|i| hash(&i.to_be_bytes())).collect();
+        assert_eq!(hashes.len(), 10_000);
+        let buckets: HashSet<u64> = hashes.iter().map(|h| h & 1023).collect();
+        assert!(buckets.len() > 900, "{} of 1024 buckets", buckets.len());
+        // Zero padding is not confused with a shorter key.
+        assert_ne!(hash(b""), hash(b"\0"));
+        assert_ne!(hash(b"abcdefgh"), hash(b"abcdefgh\0"));
     }
 
     #[test]

@@ -503,8 +503,19 @@ impl Inner {
         payload_bytes: usize,
     ) {
         let mut bytes = 0;
+        // Entries come in runs of one keyspace: look its memtable up once
+        // per run, not once per entry.
+        let mut memtable: Option<(u32, &Arc<srdb_memtable::Memtable>)> = None;
         crate::batch::for_each_effective(entries, |e| {
-            sv.mem.mems[&e.keyspace].insert(e.key, seqno, e.kind, e.value);
+            let mem = match memtable {
+                Some((id, mem)) if id == e.keyspace => mem,
+                _ => {
+                    let mem = &sv.mem.mems[&e.keyspace];
+                    memtable = Some((e.keyspace, mem));
+                    mem
+                }
+            };
+            mem.insert(e.key, seqno, e.kind, e.value);
             bytes += e.key.len() + e.value.len() + crate::stats::ENTRY_OVERHEAD_BYTES;
         });
         sv.mem.bytes.fetch_add(bytes, Ordering::Relaxed);

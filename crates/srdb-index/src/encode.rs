@@ -107,21 +107,39 @@ pub fn encode_field_value(
     field: &str,
     seq: u64,
 ) -> Result<Vec<u8>, IndexError> {
+    let mut key = Vec::with_capacity(16);
+    encode_field_value_into(value, ty, field, seq, &mut key)?;
+    Ok(key)
+}
+
+/// [`encode_field_value`] appending the key to `out`, so that the keys of
+/// many rows share one buffer. On an error `out` is left as it was.
+pub fn encode_field_value_into(
+    value: &Value,
+    ty: FieldType,
+    field: &str,
+    seq: u64,
+    out: &mut Vec<u8>,
+) -> Result<(), IndexError> {
     if !ty.is_indexable() {
         return Err(IndexError::NotIndexable { ty });
     }
-    let key = match value_fits(value, ty) {
-        true => index_key(value, seq),
-        false => index_key(&value.clone().coerce(ty, field)?, seq),
-    };
-    if key.len() > MAX_INDEX_KEY_BYTES {
+    let start = out.len();
+    match value_fits(value, ty) {
+        true => encode_value(value, out),
+        false => encode_value(&value.clone().coerce(ty, field)?, out),
+    }
+    out.extend_from_slice(&seq.to_be_bytes());
+    let bytes = out.len() - start;
+    if bytes > MAX_INDEX_KEY_BYTES {
+        out.truncate(start);
         return Err(IndexError::KeyTooLong {
             field: field.to_owned(),
-            bytes: key.len(),
+            bytes,
             max: MAX_INDEX_KEY_BYTES,
         });
     }
-    Ok(key)
+    Ok(())
 }
 
 /// Whether `value` already has the variant that fields of `ty` hold, so it

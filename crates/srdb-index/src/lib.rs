@@ -37,7 +37,7 @@ mod limits;
 mod range;
 
 pub use decode::decode_index_key;
-pub use encode::{encode_field_value, encode_value, index_key};
+pub use encode::{encode_field_value, encode_field_value_into, encode_value, index_key};
 pub use error::IndexError;
 pub use limits::{MAX_INDEX_KEY_BYTES, SEQ_BYTES};
 pub use range::{

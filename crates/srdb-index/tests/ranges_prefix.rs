@@ -5,8 +5,8 @@ mod common;
 use common::value_of;
 use proptest::prelude::*;
 use srdb_index::{
-    decode_index_key, encode_field_value, index_key, prefix_successor, range_contains,
-    range_starts_with, IndexError, MAX_INDEX_KEY_BYTES,
+    decode_index_key, encode_field_value, encode_field_value_into, index_key, prefix_successor,
+    range_contains, range_starts_with, IndexError, MAX_INDEX_KEY_BYTES,
 };
 use srdb_schema::{FieldType, Value};
 
@@ -78,6 +78,23 @@ fn checked_encoding_converts_refuses_and_limits() {
     let err = encode_field_value(&long, FieldType::Bytes, "blob", 0).unwrap_err();
     assert!(matches!(err, IndexError::KeyTooLong { .. }), "{err}");
     assert!(encode_field_value(&Value::Bytes(vec![1; 30_000]), FieldType::Bytes, "b", 0).is_ok());
+}
+
+#[test]
+fn keys_appended_to_a_shared_buffer_are_the_keys_alone() {
+    let mut out = b"before".to_vec();
+    encode_field_value_into(&Value::Int(5), FieldType::Uint8, "n", 2, &mut out).unwrap();
+    let first = out.len();
+    assert_eq!(&out[6..], index_key(&Value::Uint(5), 2).as_slice());
+    encode_field_value_into(&Value::from("a\0b"), FieldType::String, "s", 9, &mut out).unwrap();
+    assert_eq!(&out[first..], index_key(&Value::from("a\0b"), 9).as_slice());
+    // A refused key leaves the buffer as it was.
+    let len = out.len();
+    let long = Value::Bytes(vec![0; MAX_INDEX_KEY_BYTES / 2]);
+    assert!(encode_field_value_into(&long, FieldType::Bytes, "blob", 0, &mut out).is_err());
+    assert!(encode_field_value_into(&Value::Int(-1), FieldType::Uint8, "n", 0, &mut out).is_err());
+    assert_eq!(out.len(), len);
+    assert_eq!(&out[..6], b"before");
 }
 
 #[test]

@@ -84,6 +84,19 @@ pub(crate) fn encoded_size(schema: &Schema, values: &[Value]) -> usize {
 /// If `row` was not validated by `schema` or by an earlier version of it
 /// (a row validated by another schema is a bug in the caller).
 pub fn encode_row(schema: &Schema, time_ns: i64, row: &ValidatedRow) -> Vec<u8> {
+    let mut out = Vec::with_capacity(encoded_size(schema, row.values()));
+    encode_row_into(schema, time_ns, row, &mut out);
+    out
+}
+
+/// [`encode_row`] appending to `out` (bytes already in `out` stay as they
+/// are): a caller that gathers many rows into one buffer, such as a write
+/// batch, encodes them without a buffer per row.
+///
+/// # Panics
+///
+/// As [`encode_row`].
+pub fn encode_row_into(schema: &Schema, time_ns: i64, row: &ValidatedRow, out: &mut Vec<u8>) {
     let values = row.values();
     let n = values.len();
     assert!(
@@ -93,21 +106,21 @@ pub fn encode_row(schema: &Schema, time_ns: i64, row: &ValidatedRow) -> Vec<u8> 
         schema.version(),
         schema.len()
     );
-    let size = encoded_size(schema, values);
-    let mut out = Vec::with_capacity(size);
+    let base = out.len();
     out.extend_from_slice(&time_ns.to_le_bytes());
     out.push(ROW_CODEC_VERSION);
     out.push(0);
     out.extend_from_slice(&(n as u16).to_le_bytes());
     out.extend_from_slice(&row.schema_version().to_le_bytes());
-    let fixed_start = ROW_HEADER_BYTES + n.div_ceil(8);
+    let bitmap = base + ROW_HEADER_BYTES;
+    let fixed_start = bitmap + n.div_ceil(8);
     let var_start = fixed_start + schema.fixed_size(n);
     out.resize(var_start, 0);
     for (index, (field, value)) in schema.fields().iter().zip(values).enumerate() {
         let slot = schema.slot(index);
         let at = fixed_start + slot.offset;
         if value.is_null() {
-            out[ROW_HEADER_BYTES + index / 8] |= 1 << (index % 8);
+            out[bitmap + index / 8] |= 1 << (index % 8);
         }
         match slot.width {
             Some(width) if !value.is_null() => {
@@ -115,14 +128,13 @@ pub fn encode_row(schema: &Schema, time_ns: i64, row: &ValidatedRow) -> Vec<u8> 
             }
             Some(_) => {}
             None => {
-                write_var(value, &mut out);
+                write_var(value, out);
                 let end = (out.len() - var_start) as u32;
                 out[at..at + VAR_SLOT_BYTES].copy_from_slice(&end.to_le_bytes());
             }
         }
     }
-    debug_assert_eq!(out.len(), size);
-    out
+    debug_assert_eq!(out.len() - base, encoded_size(schema, values));
 }
 
 fn encode_fixed(ty: FieldType, value: &Value, slot: &mut [u8]) {

@@ -81,6 +81,7 @@ mod types;
 mod value;
 mod value_ref;
 
+pub use codec::encode_row_into;
 pub use codec::{
     decode_field, decode_fields, decode_row, decode_time, decode_values, encode_row, RowView,
     ROW_HEADER_BYTES,

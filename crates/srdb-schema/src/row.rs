@@ -1,7 +1,7 @@
 //! Rows: ordered maps of field names to values, and their validation.
 
 use crate::codec::encoded_size;
-use crate::limits::MAX_ROW_BYTES;
+use crate::limits::{MAX_FIELDS, MAX_ROW_BYTES};
 use crate::{Schema, SchemaError, Value};
 
 /// A row: field names mapped to values, in insertion order.
@@ -190,32 +190,46 @@ impl Schema {
         row: Row,
         unknown: UnknownFields,
     ) -> Result<ValidatedRow, SchemaError> {
-        let mut given: Vec<Option<Value>> = vec![None; self.len()];
+        let fields = self.fields();
+        // One vector, filled in place; `given` (a bit per field, on the
+        // stack) says which slots the row set.
+        let mut values = vec![Value::Null; fields.len()];
+        let mut given = [0u64; MAX_FIELDS.div_ceil(64)];
+        let mut expected = 0;
         for (name, value) in row.entries {
-            let Some(index) = self.index_of(&name) else {
-                match unknown {
-                    UnknownFields::Reject => return Err(SchemaError::UnknownField { field: name }),
-                    UnknownFields::Ignore => continue,
-                }
+            // Rows usually name their fields in schema order: try the field
+            // after the last one found before hashing the name.
+            let index = match fields.get(expected) {
+                Some(field) if field.name == name => expected,
+                _ => match self.index_of(&name) {
+                    Some(index) => index,
+                    None => match unknown {
+                        UnknownFields::Reject => {
+                            return Err(SchemaError::UnknownField { field: name })
+                        }
+                        UnknownFields::Ignore => continue,
+                    },
+                },
             };
-            given[index] = Some(value.coerce(self.fields()[index].ty, &name)?);
+            expected = index + 1;
+            values[index] = value.coerce(fields[index].ty, &name)?;
+            given[index / 64] |= 1 << (index % 64);
         }
-        let mut values = Vec::with_capacity(self.len());
-        for (field, value) in self.fields().iter().zip(given) {
-            let value = match value {
-                Some(Value::Null) if !field.nullable => {
+        for (index, (field, value)) in fields.iter().zip(&mut values).enumerate() {
+            match given[index / 64] & (1 << (index % 64)) != 0 {
+                true if value.is_null() && !field.nullable => {
                     return Err(SchemaError::NullNotAllowed { field: field.name.clone() })
                 }
-                Some(value) => value,
-                None if field.required => {
+                true => {}
+                false if field.required => {
                     return Err(SchemaError::MissingField {
                         field: field.name.clone(),
                         reason: "the field is required",
                     })
                 }
-                None => match (&field.default, field.nullable) {
-                    (Some(default), _) => default.clone(),
-                    (None, true) => Value::Null,
+                false => match (&field.default, field.nullable) {
+                    (Some(default), _) => *value = default.clone(),
+                    (None, true) => {}
                     (None, false) => {
                         return Err(SchemaError::MissingField {
                             field: field.name.clone(),
@@ -223,8 +237,7 @@ impl Schema {
                         })
                     }
                 },
-            };
-            values.push(value);
+            }
         }
         let bytes = encoded_size(self, &values);
         if bytes > MAX_ROW_BYTES {

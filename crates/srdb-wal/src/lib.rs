@@ -71,8 +71,8 @@ mod segment;
 mod wal;
 
 pub use error::WalError;
-pub use inspect::{read_file_header, LogFileHeader};
 pub use format::{FILE_HEADER_BYTES, FORMAT_VERSION, RECORD_HEADER_BYTES, WAL_MAGIC};
+pub use inspect::{read_file_header, LogFileHeader};
 pub use limits::{MAX_LSN, MAX_RECORD_BYTES};
 pub use log_writer::{encode_log_bytes, LogWriter};
 pub use reader::{

@@ -1,10 +1,11 @@
 //! `cargo xtask ci`: the whole check matrix.
 //!
 //! Steps run in an order that lets later ones reuse what earlier ones built:
-//! formatting first (no build), clippy (check builds), then the tests, doc
-//! tests and bench builds, all in the `test` profile so
-//! they share one set of artifacts, and last the fuzz workspace, which has its
-//! own target directory. No step sets RUSTFLAGS, so none invalidates another's
+//! formatting first (no build), clippy (check builds), then per crate the
+//! tests (doc tests included) and the bench builds, all in the `test`
+//! profile and with the same packages selected so that they share
+//! artifacts, then the browser test of the Web UI, and last the fuzz
+//! workspace, which has its own target directory. No step sets RUSTFLAGS, so none invalidates another's
 //! artifacts. Every step runs even after one fails, so the table is complete.
 
 use crate::fuzz;
@@ -36,43 +37,56 @@ pub fn run(workspace: &Workspace, options: Options) -> Result<Report, String> {
 
     // The workspace tests, split so that each library crate is tested on its
     // own (which proves it builds and works without the rest of the
-    // workspace's features), and the other members together. `--tests` runs
-    // unit and integration tests; the doc tests are their own step.
-    // `--no-fail-fast` runs every test binary even after one fails, so that
-    // one failure does not hide others.
+    // workspace's features), and the other members together. A plain
+    // `cargo test` runs unit, integration and doc tests and builds the
+    // examples; the bench targets are built (not run) right after, with the
+    // same packages selected. Selecting the same packages keeps the same
+    // feature resolution, so each of these reuses what its test step built;
+    // a `--workspace` step would resolve features differently and rebuild the
+    // whole stack once more. `--no-fail-fast` runs every test binary even
+    // after one fails, so that one failure does not hide others.
     let (libraries, others): (Vec<_>, Vec<_>) =
         members.iter().partition(|member| member.under_crates && member.package.has_lib);
     for library in &libraries {
         let name = &library.package.name;
         report.run(
             &format!("test {name}"),
-            workspace
-                .cargo_resolving(["test", "-p", name, "--tests", "--no-fail-fast"], None::<&str>),
+            workspace.cargo_resolving(["test", "-p", name, "--no-fail-fast"], None::<&str>),
         );
+        if library.package.has_benches {
+            // Compiled in the test profile like the tests, which it shares
+            // artifacts with; `cargo xtask bench` builds and runs them
+            // optimised.
+            report.run(
+                &format!("benches build {name}"),
+                workspace
+                    .cargo_resolving(["test", "-p", name, "--benches", "--no-run"], None::<&str>),
+            );
+        }
     }
     if !others.is_empty() {
-        let mut args = vec!["test"];
+        let mut selection = Vec::new();
         for other in &others {
-            args.extend(["-p", &other.package.name]);
+            selection.extend(["-p", other.package.name.as_str()]);
         }
-        args.extend(["--tests", "--no-fail-fast"]);
         let names: Vec<&str> = others.iter().map(|other| other.package.name.as_str()).collect();
+        let mut args = vec!["test"];
+        args.extend(&selection);
+        args.push("--no-fail-fast");
         report.run(
             &format!("test {}", names.join(" ")),
             workspace.cargo_resolving(args, None::<&str>),
         );
+        if others.iter().any(|other| other.package.has_benches) {
+            let mut args = vec!["test"];
+            args.extend(&selection);
+            args.extend(["--benches", "--no-run"]);
+            report.run(
+                &format!("benches build {}", names.join(" ")),
+                workspace.cargo_resolving(args, None::<&str>),
+            );
+        }
     }
-    report.run(
-        "doc tests",
-        workspace.cargo_resolving(["test", "--workspace", "--doc", "--no-fail-fast"], None::<&str>),
-    );
-
-    // Compiled in the test profile like the tests, which it shares artifacts
-    // with; `cargo xtask bench` builds and runs them optimised.
-    report.run(
-        "benches build",
-        workspace.cargo_resolving(["test", "--workspace", "--benches", "--no-run"], None::<&str>),
-    );
     // The comparison runner's `--tiny` smoke run is a test of srdb-bench
     // (`benches/tests/runner_tiny_run.rs`), run with the tests above.
 

@@ -14,7 +14,7 @@ use crate::steps::Report;
 use crate::workspace::Workspace;
 
 /// Seconds each fuzz target runs in CI when `--fuzz-seconds` is not given.
-pub const DEFAULT_FUZZ_SECONDS: u64 = 10;
+pub const DEFAULT_FUZZ_SECONDS: u64 = 5;
 
 /// How to run the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,7 +31,7 @@ use srdb_manifest::{sst_file_name, FileMeta, KeyspaceId, Level, ManifestError};
 use srdb_sst::Sst;
 use srdb_wal::RecoveryMode;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::recovery::WAL_DIR;
 
 /// Most problems a check lists; a badly damaged directory could otherwise
@@ -155,7 +155,7 @@ pub struct CheckProgress {
 /// the directory itself could not be listed.
 pub fn check_dir(dir: &Path, mut progress: impl FnMut(CheckProgress)) -> Result<DirCheck> {
     let mut report = DirCheck::default();
-    let on_disk = sst_files_in(dir)?;
+    let on_disk = crate::repair::sst_files(dir)?;
     let has_current = dir.join(srdb_manifest::CURRENT_FILE).exists();
     let version = if !has_current {
         if !on_disk.is_empty() {
@@ -349,20 +349,6 @@ fn check_wal(dir: &Path, first_segment: u64, report: &mut DirCheck) {
             format!("the record with LSN {lsn} at offset {offset} is not a write batch: {reason}"),
         );
     }
-}
-
-/// The SST files in `dir`, by number.
-fn sst_files_in(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        let name = entry.file_name();
-        if let Some(n) = name.to_string_lossy().strip_suffix(".sst").and_then(|s| s.parse().ok()) {
-            out.push((n, entry.path()));
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 fn hex(bytes: &[u8]) -> String {

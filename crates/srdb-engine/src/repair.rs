@@ -197,7 +197,8 @@ fn check_file(
     Ok((owner, meta))
 }
 
-fn sst_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
+/// The SST files in `dir`, by number.
+pub(crate) fn sst_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let entry = entry.map_err(|e| Error::io(dir, e))?;

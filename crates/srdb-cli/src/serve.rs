@@ -76,6 +76,10 @@ pub struct ServeArgs {
     /// Largest reply of one command [default: 67108864]
     #[arg(long, env = "SRDB_MAX_REPLY_BYTES", value_name = "BYTES")]
     max_reply_bytes: Option<usize>,
+    /// Threads serving Redis-protocol connections, each an event loop
+    /// [default: 1]
+    #[arg(long, env = "SRDB_EVENT_LOOPS", value_name = "N")]
+    event_loops: Option<usize>,
     /// Address of the HTTP API and Web UI, or `off` [default: 127.0.0.1:8080]
     #[arg(long, env = "SRDB_HTTP_ADDR", value_name = "ADDR|off")]
     http_addr: Option<String>,
@@ -102,6 +106,7 @@ struct FileConfig {
     max_bulk_bytes: Option<usize>,
     max_request_bytes: Option<usize>,
     max_reply_bytes: Option<usize>,
+    event_loops: Option<usize>,
     http_addr: Option<String>,
     http_token: Option<String>,
 }
@@ -183,6 +188,9 @@ fn settle(args: ServeArgs) -> Result<Settings, CliError> {
     }
     if let Some(n) = args.max_reply_bytes.or(file.max_reply_bytes) {
         server.max_reply_bytes = n;
+    }
+    if let Some(n) = args.event_loops.or(file.event_loops) {
+        server.event_loops = n;
     }
     server.config_file = args.config;
     let http = settle_http(args.http_addr.or(file.http_addr), args.http_token.or(file.http_token))?;
@@ -279,7 +287,7 @@ mod tests {
         let path = dir.path().join("srdb.toml");
         std::fs::write(
             &path,
-            "data = \"/tmp/x\"\nresp_addr = \"127.0.0.1:7000\"\nsync = \"always\"\nmax_clients = 7\n",
+            "data = \"/tmp/x\"\nresp_addr = \"127.0.0.1:7000\"\nsync = \"always\"\nmax_clients = 7\nevent_loops = 2\n",
         )
         .unwrap();
         let args = ServeArgs {
@@ -292,6 +300,7 @@ mod tests {
         assert_eq!(s.server.addr.port(), 7001);
         assert_eq!(s.options.sync, SyncPolicy::Always);
         assert_eq!(s.server.max_clients, 7);
+        assert_eq!(s.server.event_loops, 2);
         assert_eq!(s.server.config_file, Some(path));
     }
 

@@ -36,6 +36,10 @@ pub struct ServerConfig {
     /// Disconnect clients that do not read replies for this long. Default:
     /// [`DEFAULT_REPLY_TIMEOUT`].
     pub reply_timeout: Duration,
+    /// Threads serving connections, each an event loop owning its share
+    /// of them. Default: [`DEFAULT_EVENT_LOOPS`]; at most
+    /// [`MAX_EVENT_LOOPS`].
+    pub event_loops: usize,
     /// The configuration file the settings came from, shown by `INFO`.
     /// Default: none.
     pub config_file: Option<PathBuf>,
@@ -53,6 +57,7 @@ impl Default for ServerConfig {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_reply_bytes: DEFAULT_MAX_REPLY_BYTES,
             reply_timeout: DEFAULT_REPLY_TIMEOUT,
+            event_loops: DEFAULT_EVENT_LOOPS,
             config_file: None,
         }
     }
@@ -75,6 +80,11 @@ impl ServerConfig {
         }
         if self.reply_timeout.is_zero() {
             return bad("reply_timeout must be above zero");
+        }
+        if !(1..=MAX_EVENT_LOOPS).contains(&self.event_loops) {
+            return Err(crate::Error::InvalidConfig(format!(
+                "event_loops must be between 1 and {MAX_EVENT_LOOPS}"
+            )));
         }
         if self.requirepass.as_deref() == Some("") {
             return bad("requirepass must not be empty (leave it unset for no password)");

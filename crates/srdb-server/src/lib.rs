@@ -41,16 +41,16 @@
 #![forbid(unsafe_code)]
 
 mod cmd;
-mod combiner;
 mod config;
-mod conn;
 mod error;
+mod event_loop;
 /// Redis's glob patterns, shared with the HTTP API's key browser.
 pub use srdb::glob;
 pub mod limits;
 pub mod resp;
 mod server;
 mod state;
+mod writes;
 
 pub use config::{ServerConfig, DEFAULT_ADDR};
 pub use error::{Error, Result};

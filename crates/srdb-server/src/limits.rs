@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-/// Default `max_clients`: connections served at once. Each connection has a
-/// thread of its own (see the crate docs), so the bound is on threads:
-/// a thousand idle threads cost a few MiB of touched stack. Redis's default
-/// is 10000; a client over the limit gets Redis's error
+/// Default `max_clients`: connections served at once. A connection costs a
+/// socket, a 16 KiB read buffer and its pending replies; the bound keeps
+/// file descriptors and that memory in check. Redis's default is 10000; a
+/// client over the limit gets Redis's error
 /// `-ERR max number of clients reached` and is disconnected.
 pub const DEFAULT_MAX_CLIENTS: usize = 1000;
 
@@ -41,8 +41,10 @@ pub const MAX_UNAUTHENTICATED_ARGS: usize = 10;
 /// See [`MAX_UNAUTHENTICATED_ARGS`].
 pub const MAX_UNAUTHENTICATED_BULK_BYTES: usize = 16 * 1024;
 
-/// Default `idle_timeout`: a client that sends nothing for this long is
-/// disconnected, which returns its thread. Five minutes keeps interactive
+/// Default `idle_timeout`: a client that sends nothing for this long (and
+/// has no command running and no reply pending) is disconnected, which
+/// returns its socket and buffers. The event loop checks it a few times per
+/// timeout ([`housekeeping_interval`]). Five minutes keeps interactive
 /// sessions alive while reclaiming forgotten connections. Zero disables it
 /// (Redis's `timeout` defaults to 0).
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -50,22 +52,59 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 /// Default `max_reply_bytes`: the output buffer of a client, that is the
 /// reply bytes one command may produce before they are sent. A command
 /// whose reply would exceed it (KEYS on a huge store, MGET of many large
-/// values) gets an error instead and the client stays connected.
+/// values) gets an error instead and the client stays connected. Besides
+/// one reply, a client holds at most [`REPLY_FLUSH_BYTES`] of unsent
+/// replies: past that its requests wait until it reads.
 pub const DEFAULT_MAX_REPLY_BYTES: usize = 64 * 1024 * 1024;
 
 /// Default `reply_timeout`: a client that does not read its replies for
-/// this long (the socket's send buffer stays full) is disconnected, so a
-/// stuck client cannot pin its thread and reply memory for ever.
+/// this long (the socket's send buffer stays full and nothing more of the
+/// replies could be written) is disconnected, so a stuck client cannot pin
+/// its reply memory for ever. It never delays other clients: sockets are
+/// nonblocking, and its event loop serves the others meanwhile.
 pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Pending reply bytes of a pipeline that are written to the socket before
-/// more commands run. Not a limit on the client: a performance constant
-/// that keeps a long pipeline from collecting all its replies in memory.
+/// Unsent reply bytes of a connection at which its replies are written out
+/// before more of its commands run; if the socket does not take them, the
+/// connection's requests wait until it does (the client reads). Keeps a
+/// long pipeline from collecting all its replies in memory, and bounds what
+/// a client that does not read holds until [`DEFAULT_REPLY_TIMEOUT`].
 pub const REPLY_FLUSH_BYTES: usize = 64 * 1024;
 
-/// Stack of a connection thread. Command handling is shallow (no recursion
-/// over data); 512 KiB leaves a wide margin and is reserved, not touched.
-pub const CONNECTION_STACK_BYTES: usize = 512 * 1024;
+/// Default `event_loops`: the threads that serve connections, each owning
+/// its share of them (assigned in turn as they connect). One loop serves
+/// tens of thousands of requests per second per core; measured on the
+/// reference machine (2 cores, redis-benchmark with 50 clients on the same
+/// machine), see the crate docs.
+pub const DEFAULT_EVENT_LOOPS: usize = 1;
+
+/// Most `event_loops` a configuration may ask for.
+pub const MAX_EVENT_LOOPS: usize = 64;
+
+/// Threads that run commands that may take long (KEYS, SCAN with a large
+/// COUNT, FLUSHALL, SAVE, INFO, DBSIZE, the table commands that scan or
+/// build, and any request over [`MAX_INLINE_REQUEST_BYTES`] or
+/// [`MAX_INLINE_ARGS`]), so that they do not stall the other connections of
+/// their event loop. The connection waits for its command (its later
+/// requests stay unread); more such commands than workers queue.
+pub const WORKER_THREADS: usize = 2;
+
+/// Requests larger than this (a large MSET, a SET of a large value) run on
+/// a worker thread.
+pub const MAX_INLINE_REQUEST_BYTES: usize = 1024 * 1024;
+
+/// Requests with more arguments than this (MGET, DEL, EXISTS of many keys)
+/// run on a worker thread.
+pub const MAX_INLINE_ARGS: usize = 1024;
+
+/// How often an event loop checks its connections for the idle and reply
+/// timeouts: a quarter of the shorter one, between 10 ms and 1 s, so a
+/// timeout fires at most a quarter late.
+pub fn housekeeping_interval(idle_timeout: Duration, reply_timeout: Duration) -> Duration {
+    let shorter =
+        if idle_timeout.is_zero() { reply_timeout } else { idle_timeout.min(reply_timeout) };
+    (shorter / 4).clamp(Duration::from_millis(10), Duration::from_secs(1))
+}
 
 /// Interval of the background expiry sweep.
 pub const SWEEP_INTERVAL: Duration = Duration::from_millis(100);

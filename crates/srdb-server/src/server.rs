@@ -1,84 +1,55 @@
-//! The listener: admits connections up to the limit, gives each a thread,
-//! runs the expiry sweep, and shuts down cleanly.
+//! The listener: admits connections up to the limit and hands them to the
+//! event loops in turn, runs the expiry sweep, and shuts down cleanly.
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::io::{ErrorKind, Write};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token, Waker};
 use srdb::Database;
 
 use crate::config::ServerConfig;
 use crate::error::{Error, Result};
-use crate::limits::{CONNECTION_STACK_BYTES, SWEEP_INTERVAL, SWEEP_MAX_ENTRIES};
-use crate::state::{unix_now_secs, ClientEntry, ClientInfo, Counters, Cursors, Shared};
+use crate::event_loop::{EventLoop, LoopHandle, Msg, Workers};
+use crate::limits::{SWEEP_INTERVAL, SWEEP_MAX_ENTRIES, WORKER_THREADS};
+use crate::state::{unix_now_secs, ClientInfo, Counters, Cursors, Shared};
+
+const LISTENER: Token = Token(0);
+const SHUTDOWN: Token = Token(1);
 
 /// A RESP server bound to its address. [`Server::run`] serves until
 /// [`ShutdownHandle::shutdown`] is called.
 pub struct Server {
     shared: Arc<Shared>,
     listener: TcpListener,
+    poll: Poll,
     stop: Arc<AtomicBool>,
-    active: Arc<Active>,
-}
-
-/// Counts connection threads still running, so shutdown can wait for them.
-#[derive(Default)]
-struct Active {
-    count: Mutex<usize>,
-    zero: Condvar,
-}
-
-impl Active {
-    fn enter(&self) {
-        *self.count.lock().unwrap_or_else(|p| p.into_inner()) += 1;
-    }
-
-    fn leave(&self) {
-        let mut n = self.count.lock().unwrap_or_else(|p| p.into_inner());
-        *n -= 1;
-        if *n == 0 {
-            self.zero.notify_all();
-        }
-    }
-
-    fn wait_for_zero(&self) {
-        let mut n = self.count.lock().unwrap_or_else(|p| p.into_inner());
-        while *n > 0 {
-            n = self.zero.wait(n).unwrap_or_else(|p| p.into_inner());
-        }
-    }
+    waker: Arc<Waker>,
 }
 
 /// Stops a running [`Server`]: it stops accepting, lets every connection
-/// finish the command it runs and send its replies, and returns from
-/// [`Server::run`]. Cheap to clone; usable from a signal-handling thread.
+/// finish the commands it has read (those running on worker threads too)
+/// and send their replies, and returns from [`Server::run`]. Cheap to
+/// clone; usable from a signal-handling thread.
 #[derive(Clone)]
 pub struct ShutdownHandle {
     stop: Arc<AtomicBool>,
-    addr: SocketAddr,
+    waker: Arc<Waker>,
 }
 
 impl ShutdownHandle {
     /// Asks the server to stop; returns at once.
     pub fn shutdown(&self) {
-        if self.stop.swap(true, Ordering::AcqRel) {
-            return;
+        if !self.stop.swap(true, Ordering::AcqRel) {
+            // Fails only if the server has ended already.
+            let _ = self.waker.wake();
         }
-        // The accept loop blocks in accept(); a connection wakes it to see
-        // the flag. If it fails the listener is already gone.
-        let mut addr = self.addr;
-        if addr.ip().is_unspecified() {
-            addr.set_ip(match addr {
-                SocketAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
-                SocketAddr::V6(_) => Ipv6Addr::LOCALHOST.into(),
-            });
-        }
-        let _ = TcpStream::connect_timeout(&addr, Duration::from_secs(1));
     }
 }
 
@@ -87,16 +58,19 @@ impl Server {
     /// `db`.
     pub fn bind(db: Database, config: ServerConfig) -> Result<Server> {
         config.validate()?;
-        let listener = TcpListener::bind(config.addr)
+        let std_listener = std::net::TcpListener::bind(config.addr)
             .map_err(|source| Error::Bind { addr: config.addr, source })?;
+        std_listener.set_nonblocking(true)?;
+        let mut listener = TcpListener::from_std(std_listener);
         let local_addr = listener.local_addr()?;
+        let poll = Poll::new()?;
+        poll.registry().register(&mut listener, LISTENER, Interest::READABLE)?;
+        let waker = Arc::new(Waker::new(poll.registry(), SHUTDOWN)?);
         let kv = db.kv();
         let writes = kv.stats().writes;
-        let combiner = crate::combiner::Combiner::start(kv.clone())?;
         let shared = Arc::new(Shared {
             db,
             kv,
-            combiner,
             config,
             local_addr,
             started: Instant::now(),
@@ -108,12 +82,7 @@ impl Server {
             writes_at_last_save: AtomicU64::new(writes),
             bgsave_running: AtomicBool::new(false),
         });
-        Ok(Server {
-            shared,
-            listener,
-            stop: Arc::new(AtomicBool::new(false)),
-            active: Arc::new(Active::default()),
-        })
+        Ok(Server { shared, listener, poll, stop: Arc::new(AtomicBool::new(false)), waker })
     }
 
     /// The address the server listens on (with the real port when port 0
@@ -124,53 +93,107 @@ impl Server {
 
     /// A handle that stops the server.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
-        ShutdownHandle { stop: self.stop.clone(), addr: self.shared.local_addr }
+        ShutdownHandle { stop: self.stop.clone(), waker: self.waker.clone() }
     }
 
     /// Serves until shut down, then waits for every connection to finish.
     /// The caller flushes and closes the store afterwards.
-    pub fn run(self) -> Result<()> {
+    pub fn run(mut self) -> Result<()> {
+        let srv = self.shared.clone();
+        let workers = Workers::start(&srv, WORKER_THREADS)?;
+        // Set once no connection is accepted any more: the loops then
+        // finish their connections and end.
+        let loops_stop = Arc::new(AtomicBool::new(false));
+        let mut loops = Vec::new();
+        let mut threads = Vec::new();
         let (sweep_stop, sweep_rx) = mpsc::channel::<()>();
-        let sweeper = spawn_sweeper(self.shared.clone(), sweep_rx)?;
-        for conn in self.listener.incoming() {
-            if self.stop.load(Ordering::Acquire) {
-                break;
+        let mut result = (0..srv.config.event_loops).try_for_each(|n| {
+            let (event_loop, handle) = EventLoop::new(srv.clone(), &workers, loops_stop.clone())?;
+            let t = std::thread::Builder::new()
+                .name(format!("srdb-loop-{n}"))
+                .spawn(move || event_loop.run())?;
+            threads.push(t);
+            loops.push(handle);
+            Ok::<_, std::io::Error>(())
+        });
+        let sweeper = result.as_ref().ok().map(|()| spawn_sweeper(srv.clone(), sweep_rx));
+        if let Some(Err(e)) = sweeper.as_ref() {
+            result = Err(std::io::Error::new(e.kind(), e.to_string()));
+        }
+        if result.is_ok() {
+            result = self.accept_until_stopped(&loops);
+        }
+        drop(self.listener);
+        loops_stop.store(true, Ordering::Release);
+        for handle in &loops {
+            handle.wake();
+        }
+        for t in threads {
+            let _ = t.join();
+        }
+        workers.stop();
+        drop(sweep_stop);
+        if let Some(Ok(sweeper)) = sweeper {
+            let _ = sweeper.join();
+        }
+        Ok(result?)
+    }
+
+    /// Accepts connections and deals them to the loops in turn until the
+    /// stop flag is set.
+    fn accept_until_stopped(&mut self, loops: &[LoopHandle]) -> std::io::Result<()> {
+        let mut events = Events::with_capacity(64);
+        let mut next = 0usize;
+        while !self.stop.load(Ordering::Acquire) {
+            if let Err(e) = self.poll.poll(&mut events, None) {
+                if e.kind() == ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
             }
-            match conn {
-                Ok(stream) => self.admit(stream),
-                Err(e) => {
-                    // Out of file descriptors or a connection reset before
-                    // accept: the listener itself is fine. Pausing avoids a
-                    // busy loop while descriptors stay exhausted.
-                    eprintln!("srdb: accept failed: {e}");
-                    std::thread::sleep(Duration::from_millis(10));
+            loop {
+                match self.listener.accept() {
+                    Ok((stream, addr)) => {
+                        if self.admit(stream, addr, &loops[next % loops.len()]) {
+                            next = next.wrapping_add(1);
+                        }
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        // Out of file descriptors or a connection reset
+                        // before accept: the listener itself is fine.
+                        // Pausing avoids a busy loop while descriptors stay
+                        // exhausted.
+                        eprintln!("srdb: accept failed: {e}");
+                        std::thread::sleep(Duration::from_millis(10));
+                        break;
+                    }
                 }
             }
         }
-        drop(self.listener);
-        self.shared.close_all_reads();
-        self.active.wait_for_zero();
-        self.shared.combiner.stop();
-        drop(sweep_stop);
-        let _ = sweeper.join();
         Ok(())
     }
 
-    fn admit(&self, mut stream: TcpStream) {
+    /// Registers a new connection and hands it to `home`; false if it was
+    /// refused.
+    fn admit(&self, mut stream: TcpStream, addr: SocketAddr, home: &LoopHandle) -> bool {
         let srv = &self.shared;
         Counters::add(&srv.counters.connections_received, 1);
-        let (Ok(addr), Ok(laddr), Ok(handle)) =
-            (stream.peer_addr(), stream.local_addr(), stream.try_clone())
-        else {
-            return; // The peer left before we looked.
+        let Ok(laddr) = stream.local_addr() else {
+            return false; // The peer left before we looked.
         };
         let mut clients = srv.clients();
         if clients.len() >= srv.config.max_clients {
             drop(clients);
             Counters::add(&srv.counters.rejected_connections, 1);
-            let _ = stream.write_all(b"-ERR max number of clients reached\r\n");
-            return;
+            // A new socket's send buffer takes the line whole.
+            let _ = stream.write(b"-ERR max number of clients reached\r\n");
+            return false;
         }
+        // Without Nagle's delay a reply leaves at once; failing costs only
+        // latency.
+        let _ = stream.set_nodelay(true);
         let id = srv.next_client_id.fetch_add(1, Ordering::Relaxed);
         let info = Arc::new(ClientInfo {
             id,
@@ -179,32 +202,19 @@ impl Server {
             created: Instant::now(),
             detail: Mutex::default(),
         });
-        clients.insert(id, ClientEntry { info: info.clone(), stream: handle });
+        clients.insert(id, info.clone());
         drop(clients);
-        self.active.enter();
-        let (srv2, active) = (srv.clone(), self.active.clone());
-        let spawned = std::thread::Builder::new()
-            .name(format!("srdb-conn-{id}"))
-            .stack_size(CONNECTION_STACK_BYTES)
-            .spawn(move || {
-                crate::conn::serve(&srv2, stream, info);
-                srv2.clients().remove(&id);
-                active.leave();
-            });
-        if let Err(e) = spawned {
-            eprintln!("srdb: cannot start a connection thread: {e}");
-            if let Some(entry) = srv.clients().remove(&id) {
-                let _ =
-                    (&entry.stream).write_all(b"-ERR the server cannot take more clients now\r\n");
-            }
-            self.active.leave();
+        if !home.send(Msg::Accepted(stream, info)) {
+            srv.clients().remove(&id);
+            return false;
         }
+        true
     }
 }
 
 /// The expiry sweep: every [`SWEEP_INTERVAL`] it deletes up to
 /// [`SWEEP_MAX_ENTRIES`] due keys; with a backlog it comes back sooner.
-fn spawn_sweeper(srv: Arc<Shared>, stop: mpsc::Receiver<()>) -> Result<JoinHandle<()>> {
+fn spawn_sweeper(srv: Arc<Shared>, stop: mpsc::Receiver<()>) -> std::io::Result<JoinHandle<()>> {
     let run = move || {
         let mut wait = SWEEP_INTERVAL;
         let mut last_error = String::new();
@@ -234,5 +244,5 @@ fn spawn_sweeper(srv: Arc<Shared>, stop: mpsc::Receiver<()>) -> Result<JoinHandl
             }
         }
     };
-    Ok(std::thread::Builder::new().name("srdb-expiry".into()).spawn(run)?)
+    std::thread::Builder::new().name("srdb-expiry".into()).spawn(run)
 }

@@ -2,7 +2,7 @@
 //! and the registry of connected clients.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
@@ -31,8 +31,8 @@ impl Counters {
     }
 }
 
-/// What `CLIENT INFO` / `CLIENT LIST` show of a connection; updated by its
-/// thread, read by others.
+/// What `CLIENT INFO` / `CLIENT LIST` show of a connection; updated by the
+/// thread running its command, read by others.
 pub(crate) struct ClientInfo {
     pub(crate) id: u64,
     pub(crate) addr: SocketAddr,
@@ -75,12 +75,6 @@ impl ClientInfo {
             String::from_utf8_lossy(&d.lib_ver),
         )
     }
-}
-
-/// A registered connection: its info and a handle to unblock its thread.
-pub(crate) struct ClientEntry {
-    pub(crate) info: Arc<ClientInfo>,
-    pub(crate) stream: TcpStream,
 }
 
 /// SCAN cursors: the last key each cursor returned, the oldest forgotten
@@ -128,14 +122,13 @@ pub(crate) struct Shared {
     pub(crate) db: Database,
     /// Its key-value store.
     pub(crate) kv: Kv,
-    /// The writer of blind writes.
-    pub(crate) combiner: crate::combiner::Combiner,
     pub(crate) config: ServerConfig,
     pub(crate) local_addr: SocketAddr,
     pub(crate) started: Instant,
     pub(crate) counters: Counters,
     pub(crate) next_client_id: AtomicU64,
-    pub(crate) clients: Mutex<HashMap<u64, ClientEntry>>,
+    /// The connected clients by id.
+    pub(crate) clients: Mutex<HashMap<u64, Arc<ClientInfo>>>,
     pub(crate) cursors: Mutex<Cursors>,
     /// Unix seconds of the last completed SAVE / BGSAVE (server start
     /// before the first).
@@ -146,7 +139,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn clients(&self) -> MutexGuard<'_, HashMap<u64, ClientEntry>> {
+    pub(crate) fn clients(&self) -> MutexGuard<'_, HashMap<u64, Arc<ClientInfo>>> {
         self.clients.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -158,16 +151,6 @@ impl Shared {
     pub(crate) fn saved(&self) {
         self.last_save_unix.store(unix_now_secs(), Ordering::Relaxed);
         self.writes_at_last_save.store(self.kv.stats().writes, Ordering::Relaxed);
-    }
-
-    /// Ends every connection's reads, so each thread finishes the command
-    /// it runs, sends its replies and exits.
-    pub(crate) fn close_all_reads(&self) {
-        for entry in self.clients().values() {
-            // A socket the peer already closed reports an error here; its
-            // thread is ending anyway.
-            let _ = entry.stream.shutdown(Shutdown::Read);
-        }
     }
 }
 

@@ -185,8 +185,7 @@ pub(super) fn client(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         let text = ctx.client.info.describe();
         ctx.out.verbatim(&text);
     } else if is(sub, "LIST") {
-        let mut clients: Vec<_> =
-            ctx.srv.clients().values().map(|c| (c.info.id, c.info.clone())).collect();
+        let mut clients: Vec<_> = ctx.srv.clients().values().map(|c| (c.id, c.clone())).collect();
         clients.sort_by_key(|c| c.0);
         let text: String = clients.iter().map(|(_, c)| c.describe()).collect();
         ctx.out.verbatim(&text);

@@ -43,6 +43,10 @@ pub(super) fn render(srv: &Shared, asked: &[String]) -> Result<String, ErrReply>
     Ok(out)
 }
 
+/// The readiness API of the event loops (mio's on this system).
+const MULTIPLEXING_API: &str =
+    if cfg!(any(target_os = "linux", target_os = "android")) { "epoll" } else { "kqueue" };
+
 type Lines = Vec<(&'static str, String)>;
 
 fn server(srv: &Shared) -> Lines {
@@ -53,7 +57,7 @@ fn server(srv: &Shared) -> Lines {
         ("redis_mode", "standalone".into()),
         ("os", std::env::consts::OS.into()),
         ("arch_bits", (usize::BITS).to_string()),
-        ("multiplexing_api", "threads".into()),
+        ("multiplexing_api", MULTIPLEXING_API.into()),
         ("process_id", std::process::id().to_string()),
         ("tcp_port", srv.local_addr.port().to_string()),
         ("server_time_usec", (srdb::now_ms() * 1000).to_string()),

@@ -15,9 +15,10 @@ use std::borrow::Cow;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use crate::combiner::{Put, Slot};
+use crate::limits::{MAX_INLINE_ARGS, MAX_INLINE_REQUEST_BYTES};
 use crate::resp::{Args, Reply};
 use crate::state::{ClientInfo, Shared};
+use crate::writes::Writes;
 
 pub(crate) use table::lookup;
 
@@ -59,8 +60,9 @@ pub(crate) type CmdResult = Result<(), ErrReply>;
 /// A command handler.
 pub(crate) type Handler = fn(&mut Ctx<'_>, Args<'_>) -> CmdResult;
 
-/// Deferred blind writes bigger than this are applied before the next
-/// command is read: bounds the memory a long pipeline of SETs holds.
+/// A connection's uncommitted blind writes bigger than this make it wait
+/// for the group commit before its next command: bounds the memory a long
+/// pipeline of SETs holds.
 const MAX_DEFERRED_BYTES: usize = 1024 * 1024;
 
 /// The per-connection state commands read and change.
@@ -69,14 +71,12 @@ pub(crate) struct Client {
     pub(crate) authenticated: bool,
     /// Set by QUIT: close after sending the replies.
     pub(crate) closing: bool,
-    /// Blind writes of consecutive SET / MSET commands not applied yet.
-    /// Their `+OK` replies are in the reply buffer from `deferred_from` on
-    /// and are sent only after [`Client::apply_deferred`] succeeded.
-    deferred: Vec<Put>,
-    deferred_bytes: usize,
-    deferred_replies: usize,
-    deferred_from: usize,
-    slot: Arc<Slot>,
+    /// Where in the reply buffer the `+OK` of each blind write (SET, MSET)
+    /// not committed yet is: those replies are sent only after the group
+    /// commit, and become its error if it fails.
+    uncommitted: Vec<usize>,
+    /// Bytes of keys and values of those writes.
+    uncommitted_bytes: usize,
 }
 
 impl Client {
@@ -85,29 +85,67 @@ impl Client {
             info,
             authenticated,
             closing: false,
-            deferred: Vec::new(),
-            deferred_bytes: 0,
-            deferred_replies: 0,
-            deferred_from: 0,
-            slot: Arc::default(),
+            uncommitted: Vec::new(),
+            uncommitted_bytes: 0,
         }
     }
 
-    /// Applies the deferred writes through the write combiner; on failure
-    /// their `+OK` replies become the error.
-    pub(crate) fn apply_deferred(&mut self, srv: &Shared, out: &mut Reply) {
-        if self.deferred_replies == 0 {
-            return;
-        }
-        if let Err(e) = srv.combiner.apply(&mut self.deferred, &self.slot) {
-            out.truncate(self.deferred_from);
-            for _ in 0..self.deferred_replies {
+    /// Whether blind writes of this client wait for the group commit.
+    pub(crate) fn has_uncommitted(&self) -> bool {
+        !self.uncommitted.is_empty()
+    }
+
+    /// Whether the client holds so many uncommitted writes that it should
+    /// wait for the group commit before running more commands.
+    pub(crate) fn must_commit(&self) -> bool {
+        self.uncommitted_bytes > MAX_DEFERRED_BYTES
+    }
+
+    /// Settles the client's blind writes after the group commit that held
+    /// them: on failure each of their `+OK` replies becomes the error.
+    pub(crate) fn committed(&mut self, out: &mut Reply, result: &Result<(), ErrReply>) {
+        if let (Err(e), Some(&first)) = (result, self.uncommitted.first()) {
+            // Replies after an `+OK` (errors of later SETs) keep their place.
+            let tail = out.bytes()[first..].to_vec();
+            out.truncate(first);
+            let mut copied = first;
+            for &at in &self.uncommitted {
+                out.extend(&tail[copied - first..at - first]);
                 out.error(&e.0);
+                copied = at + b"+OK\r\n".len();
             }
+            out.extend(&tail[copied - first..]);
         }
-        self.deferred.clear();
-        self.deferred_bytes = 0;
-        self.deferred_replies = 0;
+        self.uncommitted.clear();
+        self.uncommitted_bytes = 0;
+    }
+}
+
+/// Where a request runs, decided before it runs.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Plan {
+    /// On the event loop, now.
+    Inline,
+    /// After the client's blind writes are committed: it must see them, or
+    /// its reply must come after theirs.
+    AfterCommit,
+    /// On a worker thread: it may take long, and the loop must not stall.
+    Worker,
+}
+
+/// Where the request `args` (of `request_bytes` on the wire) runs.
+pub(crate) fn plan(client: &Client, args: Args<'_>, request_bytes: usize) -> Plan {
+    let spec = lookup(args.get(0)).filter(|_| client.authenticated);
+    let blind = spec.is_some_and(|s| s.blind_write(args));
+    let slow = spec.is_some_and(|s| s.slow(args))
+        || (spec.is_some()
+            && (request_bytes > MAX_INLINE_REQUEST_BYTES || args.len() > MAX_INLINE_ARGS));
+    if client.has_uncommitted() && (!blind || slow) {
+        Plan::AfterCommit
+    } else if slow {
+        Plan::Worker
+    } else {
+        Plan::Inline
     }
 }
 
@@ -116,48 +154,37 @@ pub(crate) struct Ctx<'a> {
     pub(crate) srv: &'a Arc<Shared>,
     pub(crate) client: &'a mut Client,
     pub(crate) out: &'a mut Reply,
-    /// Where this command's reply starts (an error replaces it from here).
-    reply_from: usize,
+    /// The blind writes of the group commit this command's writes join.
+    writes: &'a mut Writes,
 }
 
 impl Ctx<'_> {
-    /// Queues a blind write; [`Ctx::defer_ok`] answers for it.
+    /// Queues a blind write for the group commit; [`Ctx::defer_ok`]
+    /// answers for it.
     pub(crate) fn defer_put(&mut self, key: &[u8], value: &[u8], expire_at_ms: Option<u64>) {
-        let c = &mut *self.client;
-        if c.deferred_replies == 0 && c.deferred.is_empty() {
-            c.deferred_from = self.out.len();
-        }
-        c.deferred_bytes += key.len() + value.len();
-        c.deferred.push((key.to_vec(), value.to_vec(), expire_at_ms));
+        self.client.uncommitted_bytes += key.len() + value.len();
+        self.writes.put(key, value, expire_at_ms);
     }
 
     /// Answers `+OK` for the writes queued by this command.
     pub(crate) fn defer_ok(&mut self) {
+        self.client.uncommitted.push(self.out.len());
         self.out.ok();
-        self.client.deferred_replies += 1;
-        if self.client.deferred_bytes > MAX_DEFERRED_BYTES {
-            self.apply_deferred();
-        }
-    }
-
-    /// Applies queued blind writes before a command that must see them.
-    pub(crate) fn apply_deferred(&mut self) {
-        self.client.apply_deferred(self.srv, self.out);
-        self.reply_from = self.out.len();
     }
 }
 
-/// Runs one request and appends its reply to `out`.
-pub(crate) fn execute(srv: &Arc<Shared>, client: &mut Client, out: &mut Reply, args: Args<'_>) {
+/// Runs one request and appends its reply to `out`; blind writes join
+/// `writes`. The caller asked [`plan`] first: a client with uncommitted
+/// writes runs only blind writes.
+pub(crate) fn execute(
+    srv: &Arc<Shared>,
+    client: &mut Client,
+    out: &mut Reply,
+    writes: &mut Writes,
+    args: Args<'_>,
+) {
     srv.counters.commands_processed.fetch_add(1, Ordering::Relaxed);
-    let spec = lookup(args.get(0));
-    // Blind writes queued by earlier commands are applied before anything
-    // else runs or answers, so every command sees them and replies stay in
-    // order. Only SET and MSET queue more.
-    if !(client.authenticated && spec.is_some_and(|s| s.defers())) {
-        client.apply_deferred(srv, out);
-    }
-    let Some(spec) = spec else {
+    let Some(spec) = lookup(args.get(0)) else {
         out.error(&unknown_command(args));
         return;
     };
@@ -165,6 +192,7 @@ pub(crate) fn execute(srv: &Arc<Shared>, client: &mut Client, out: &mut Reply, a
         out.error("NOAUTH Authentication required.");
         return;
     }
+    debug_assert!(!client.has_uncommitted() || spec.blind_write(args), "planned after a commit");
     if !spec.arity_ok(args.len()) {
         out.error(&ErrReply::wrong_args(spec.name).0);
         return;
@@ -175,16 +203,14 @@ pub(crate) fn execute(srv: &Arc<Shared>, client: &mut Client, out: &mut Reply, a
         d.last_command.push_str(spec.name);
         d.last_active = Some(std::time::Instant::now());
     }
-    let mut ctx = Ctx { srv, client, out, reply_from: 0 };
-    ctx.reply_from = ctx.out.len();
+    let reply_from = out.len();
+    let mut ctx = Ctx { srv, client, out, writes };
     let result = (spec.handler)(&mut ctx, args);
     if let Err(e) = result {
-        ctx.out.truncate(ctx.reply_from);
-        // Queued writes answer before this error does.
-        ctx.apply_deferred();
+        ctx.out.truncate(reply_from);
         ctx.out.error(&e.0);
-    } else if ctx.out.len() - ctx.reply_from > srv.config.max_reply_bytes {
-        ctx.out.truncate(ctx.reply_from);
+    } else if ctx.out.len() - reply_from > srv.config.max_reply_bytes {
+        ctx.out.truncate(reply_from);
         ctx.out.error(&format!(
             "ERR the reply to '{}' exceeds the output buffer limit of {} bytes",
             spec.name, srv.config.max_reply_bytes

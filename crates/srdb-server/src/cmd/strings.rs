@@ -84,7 +84,6 @@ pub(super) fn set(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         ctx.defer_ok();
         return Ok(());
     }
-    ctx.apply_deferred();
     let (old, written) = ctx.srv.kv.update(key, |old| {
         let skip = (nx && old.is_some()) || (xx && old.is_none());
         if skip {

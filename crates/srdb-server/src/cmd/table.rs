@@ -3,6 +3,10 @@
 //! and the handler of each command.
 
 use super::{admin, connection, keys, strings, tables, Handler};
+use crate::resp::Args;
+
+/// SCANs asking for more keys than this run on a worker thread.
+const SCAN_INLINE_COUNT: i64 = 1000;
 
 /// One command.
 pub(crate) struct CommandSpec {
@@ -31,10 +35,41 @@ pub(crate) struct CommandSpec {
 }
 
 impl CommandSpec {
-    /// Whether it may queue blind writes for the write combiner (SET,
-    /// MSET) instead of applying earlier queued ones first.
-    pub(crate) fn defers(&self) -> bool {
-        matches!(self.name, "set" | "mset")
+    /// Whether the request `args` of this command is a blind write (MSET,
+    /// SET without NX, XX, GET or KEEPTTL): it writes without reading, so
+    /// it joins the event loop's group commit and answers `+OK` once that
+    /// is done. A SET with one of those words anywhere among its options
+    /// is not: the handler reads the old value only when one is there.
+    pub(crate) fn blind_write(&self, args: Args<'_>) -> bool {
+        match self.name {
+            "mset" => true,
+            "set" => !args.iter_from(3).any(|opt| {
+                ["NX", "XX", "GET", "KEEPTTL"]
+                    .iter()
+                    .any(|w| opt.eq_ignore_ascii_case(w.as_bytes()))
+            }),
+            _ => false,
+        }
+    }
+
+    /// Whether the request `args` of this command may take long (it reads
+    /// or writes a number of keys or rows that grows with the data, or
+    /// waits for disk), so it runs on a worker thread instead of stalling
+    /// the event loop's other connections.
+    pub(crate) fn slow(&self, args: Args<'_>) -> bool {
+        match self.name {
+            "keys" | "dbsize" | "flushall" | "flushdb" | "save" | "info" | "table.count"
+            | "table.create" | "table.drop" | "table.index" | "table.query" => true,
+            "scan" => {
+                let mut opts = args.iter_from(2);
+                // An unparsable COUNT is an error, which is quick.
+                std::iter::from_fn(|| Some((opts.next()?, opts.next()?))).any(|(opt, n)| {
+                    opt.eq_ignore_ascii_case(b"COUNT")
+                        && super::parse_i64(n).is_some_and(|n| n > SCAN_INLINE_COUNT)
+                })
+            }
+            _ => false,
+        }
     }
 
     pub(crate) fn arity_ok(&self, n: usize) -> bool {

@@ -48,6 +48,12 @@ impl Reply {
         self.buf.truncate(len);
     }
 
+    /// Appends bytes already encoded for this connection (a reply made on
+    /// another thread, or a part of this buffer being rewritten).
+    pub fn extend(&mut self, encoded: &[u8]) {
+        self.buf.extend_from_slice(encoded);
+    }
+
     /// Empties the buffer after it was sent, returning memory a huge reply
     /// took.
     pub fn clear(&mut self) {

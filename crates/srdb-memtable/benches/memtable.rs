@@ -2,7 +2,9 @@
 //!
 //! Run with `cargo bench -p srdb-memtable --bench memtable`. Keys are 16-byte
 //! user keys in pseudo-random order, values 100 bytes, as in the engine's
-//! default KV workload.
+//! default KV workload; the ascending inserts are a table's shape: 8-byte
+//! big-endian `_seq` keys, 60-byte rows, batches of 1,000 through one
+//! inserter.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -43,6 +45,33 @@ fn insert(c: &mut Criterion) {
             |table| {
                 for i in 0..N {
                     table.insert(&key(i), i + 1, Kind::Put, &VALUE);
+                }
+                table
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.bench_function("100k_ascending_8B_key_60B_value_batches_of_1000", |b| {
+        b.iter_batched(
+            Memtable::new,
+            |table| {
+                for batch in 0..N / 1000 {
+                    let mut inserter = table.inserter();
+                    for i in batch * 1000..(batch + 1) * 1000 {
+                        inserter.insert(&i.to_be_bytes(), batch + 1, Kind::Put, &VALUE[..60]);
+                    }
+                }
+                table
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.bench_function("100k_ascending_8B_key_60B_value_one_at_a_time", |b| {
+        b.iter_batched(
+            Memtable::new,
+            |table| {
+                for i in 0..N {
+                    table.insert(&i.to_be_bytes(), i + 1, Kind::Put, &VALUE[..60]);
                 }
                 table
             },
@@ -96,6 +125,18 @@ fn scan(c: &mut Criterion) {
             while iter.valid() {
                 bytes += iter.key().len();
                 iter.next().unwrap();
+            }
+            black_box(bytes)
+        })
+    });
+    group.bench_function("prev", |b| {
+        b.iter(|| {
+            let mut iter = table.iter();
+            iter.seek_to_last().unwrap();
+            let mut bytes = 0;
+            while iter.valid() {
+                bytes += iter.key().len();
+                iter.prev().unwrap();
             }
             black_box(bytes)
         })

@@ -1,34 +1,34 @@
 //! The memtable itself: inserts, point lookups and accounting.
 //!
 //! Thread safety: every method takes `&self` and may be called from any
-//! number of threads at once. Inserts are lock-free (crossbeam's skiplist);
-//! readers never block writers. Counters (`len`, `approximate_bytes`,
-//! `min_seqno`, `max_seqno`) are updated with relaxed atomics after the
-//! entry is in the map, so while inserts are in flight they may lag the map
-//! by those inserts; once inserting threads are joined (as they are before a
-//! memtable is frozen and flushed) they are exact.
+//! number of threads at once. Inserts are lock-free (see the skiplist
+//! module); readers never block writers. Counters (`len`,
+//! `approximate_bytes`, `min_seqno`, `max_seqno`) are updated with atomics
+//! when an [`Inserter`] is dropped (after each [`Memtable::insert`]), so
+//! while inserts are in flight they may lag the map by those inserts; once
+//! inserting threads are done (as they are before a memtable is frozen and
+//! flushed) they are exact.
 
 use std::fmt;
-use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use crossbeam_skiplist::SkipMap;
 use srdb_key::{Kind, SeqNo, MAX_SEQNO};
 
 use crate::iter::MemtableIter;
-use crate::record::{trailer, KeyView, Record, SeekView};
+use crate::key::{trailer, SearchKey};
+use crate::skiplist::{SkipList, Splice};
 
-/// Bytes counted per entry on top of its key and value, so that a memtable of
-/// many tiny entries is not mistaken for a small one.
+/// Bytes an entry takes in the memtable's arena besides its key and value,
+/// on average: a 16-byte node header, a tower of next pointers whose height
+/// is geometric with p = 1/4 (1.33 pointers, 11 bytes, on average), the
+/// 8-byte trailer of the internal key and alignment to 8 bytes (3.5 bytes on
+/// average): 16 + 11 + 8 + 3.5, rounded up to 40.
 ///
-/// A skiplist node holds the reference count and height (8 bytes), the
-/// `Record` (a key prefix, a boxed slice and a length: 32 bytes) and a tower of next
-/// pointers whose height is geometric with p = 1/2 (2 pointers, 16 bytes, on
-/// average): 56 bytes, plus allocator rounding and chunk headers for the node
-/// and for the record buffer (about 16 bytes each), and the 8-byte trailer of
-/// the internal key: 56 + 32 + 8 = 96.
-pub const ENTRY_OVERHEAD_BYTES: usize = 96;
+/// Use it to estimate; the exact figure of an entry is what
+/// [`Memtable::insert`] and [`Inserter::insert`] return, and
+/// [`Memtable::approximate_bytes`] sums those.
+pub const ENTRY_OVERHEAD_BYTES: usize = 40;
 
 /// One version found by [`Memtable::get`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,11 +46,11 @@ pub struct MemEntry {
 ///
 /// `Memtable` is `Send + Sync`; share it as an `Arc<Memtable>`. Versions are
 /// never removed: a memtable only grows until the engine freezes it, flushes
-/// it to an SST file and drops it.
+/// it to an SST file and drops it, which frees its memory at once.
 pub struct Memtable {
-    map: SkipMap<Record, ()>,
+    list: SkipList,
     entries: AtomicUsize,
-    approximate_bytes: AtomicUsize,
+    bytes: AtomicUsize,
     /// `u64::MAX` while empty.
     min_seqno: AtomicU64,
     /// Meaningful only when `entries > 0`.
@@ -58,36 +58,51 @@ pub struct Memtable {
 }
 
 impl Memtable {
-    /// An empty memtable.
+    /// An empty memtable. It reserves its skiplist's head (120 bytes) and no
+    /// arena chunk until the first insert.
     pub fn new() -> Self {
         Memtable {
-            map: SkipMap::new(),
+            list: SkipList::new(),
             entries: AtomicUsize::new(0),
-            approximate_bytes: AtomicUsize::new(0),
+            bytes: AtomicUsize::new(0),
             min_seqno: AtomicU64::new(u64::MAX),
             max_seqno: AtomicU64::new(0),
         }
     }
 
-    /// Inserts one version of `user_key`. Safe to call from many threads at
-    /// once.
+    /// Inserts one version of `user_key` and returns the bytes of arena it
+    /// took (see [`Memtable::approximate_bytes`]). Safe to call from many
+    /// threads at once.
     ///
     /// By contract each `(user_key, seqno)` pair is inserted at most once (a
     /// batch shares one seqno but never repeats a key). Should the same
     /// pair and kind be inserted again, the first value stays: entries are
     /// never removed or replaced, which the iterator relies on.
     ///
+    /// To insert many versions, [`Memtable::inserter`] is cheaper: it keeps
+    /// its place between inserts.
+    ///
     /// # Panics
-    /// If `seqno > srdb_key::MAX_SEQNO` (the engine never issues one).
-    pub fn insert(&self, user_key: &[u8], seqno: SeqNo, kind: Kind, value: &[u8]) {
-        let charged = user_key.len() + value.len() + ENTRY_OVERHEAD_BYTES;
-        // `get_or_insert` never unlinks a node, unlike `insert`, which
-        // replaces an equal key.
-        self.map.get_or_insert(Record::new(user_key, seqno, kind, value), ());
-        self.min_seqno.fetch_min(seqno, Ordering::Relaxed);
-        self.max_seqno.fetch_max(seqno, Ordering::Relaxed);
-        self.approximate_bytes.fetch_add(charged, Ordering::Relaxed);
-        self.entries.fetch_add(1, Ordering::Release);
+    /// If `seqno > srdb_key::MAX_SEQNO` (the engine never issues one), or the
+    /// key or value is 4 GiB or longer.
+    pub fn insert(&self, user_key: &[u8], seqno: SeqNo, kind: Kind, value: &[u8]) -> usize {
+        self.inserter().insert(user_key, seqno, kind, value)
+    }
+
+    /// An inserter for many versions: it remembers where its last insert
+    /// went, so a version that sorts shortly after the previous one (a run
+    /// of ascending keys) costs a few comparisons instead of a search of the
+    /// whole memtable. Keys in any order are correct, only slower. The
+    /// memtable's counters are updated when the inserter is dropped.
+    pub fn inserter(&self) -> Inserter<'_> {
+        Inserter {
+            table: self,
+            splice: Splice::new(),
+            entries: 0,
+            bytes: 0,
+            min_seqno: u64::MAX,
+            max_seqno: 0,
+        }
     }
 
     /// The newest version of `user_key` with seqno <= `snapshot`, tombstones
@@ -112,19 +127,27 @@ impl Memtable {
         // The seek key sorts before every version of `user_key` visible at
         // `snapshot` and after every newer one, so the first entry at or
         // after it is the answer if it belongs to `user_key`.
-        let seek = SeekView::new(user_key, trailer(snapshot.min(MAX_SEQNO), Kind::SEEK));
-        let entry = self.map.lower_bound(Bound::Included(&seek as &dyn KeyView))?;
-        let record = entry.key();
-        if record.user_key() != user_key {
+        let seek = SearchKey::new(user_key, trailer(snapshot.min(MAX_SEQNO), Kind::SEEK));
+        let node = self.list.seek_ge(&seek)?;
+        if node.user_key() != user_key {
             return None;
         }
-        Some(read(record.seqno(), record.kind(), record.value()))
+        let trailer = node.trailer();
+        let kind = Kind::from_u8((trailer & 0xFF) as u8).expect("entries are built from a Kind");
+        Some(read(trailer >> 8, kind, node.value()))
     }
 
-    /// Estimated memory held: keys, values and [`ENTRY_OVERHEAD_BYTES`] per
-    /// entry. One atomic load.
+    /// Bytes of arena the entries take: nodes, towers, keys, trailers,
+    /// values and alignment, exactly. One atomic load. The arena reserves
+    /// at most one chunk (1 MiB) more; see [`Memtable::reserved_bytes`].
     pub fn approximate_bytes(&self) -> usize {
-        self.approximate_bytes.load(Ordering::Relaxed)
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// Bytes the memtable holds from the allocator: its arena chunks,
+    /// including the unused tail of the current one. Takes the arena's lock.
+    pub fn reserved_bytes(&self) -> usize {
+        self.list.reserved_bytes()
     }
 
     /// Number of versions (including tombstones) inserted.
@@ -161,8 +184,62 @@ impl Memtable {
         MemtableIter::new(Arc::clone(self))
     }
 
-    pub(crate) fn map(&self) -> &SkipMap<Record, ()> {
-        &self.map
+    pub(crate) fn list(&self) -> &SkipList {
+        &self.list
+    }
+}
+
+/// Inserts versions into one [`Memtable`], keeping its place between
+/// inserts; see [`Memtable::inserter`]. Not `Send`: use one per thread.
+pub struct Inserter<'a> {
+    table: &'a Memtable,
+    splice: Splice,
+    entries: usize,
+    bytes: usize,
+    min_seqno: SeqNo,
+    max_seqno: SeqNo,
+}
+
+impl Inserter<'_> {
+    /// Inserts one version, as [`Memtable::insert`] does, and returns the
+    /// bytes of arena it took.
+    ///
+    /// # Panics
+    /// As [`Memtable::insert`].
+    pub fn insert(&mut self, user_key: &[u8], seqno: SeqNo, kind: Kind, value: &[u8]) -> usize {
+        let trailer = trailer(seqno, kind as u8);
+        let inserted = self.table.list.insert(&mut self.splice, user_key, trailer, value);
+        if inserted.linked {
+            self.entries += 1;
+            self.min_seqno = self.min_seqno.min(seqno);
+            self.max_seqno = self.max_seqno.max(seqno);
+        }
+        // A duplicate's piece stays in the arena, so it is counted too.
+        self.bytes += inserted.bytes;
+        inserted.bytes
+    }
+}
+
+impl Drop for Inserter<'_> {
+    fn drop(&mut self) {
+        let table = self.table;
+        table.bytes.fetch_add(self.bytes, Ordering::Relaxed);
+        if self.entries > 0 {
+            table.min_seqno.fetch_min(self.min_seqno, Ordering::Relaxed);
+            table.max_seqno.fetch_max(self.max_seqno, Ordering::Relaxed);
+            // Release after the seqnos: a reader that sees the count (Acquire)
+            // sees the seqnos of the counted entries.
+            table.entries.fetch_add(self.entries, Ordering::Release);
+        }
+    }
+}
+
+impl fmt::Debug for Inserter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inserter")
+            .field("entries", &self.entries)
+            .field("bytes", &self.bytes)
+            .finish()
     }
 }
 
@@ -187,8 +264,8 @@ impl fmt::Debug for Memtable {
 mod tests {
     use super::*;
 
-    fn put(m: &Memtable, key: &[u8], seqno: SeqNo, value: &[u8]) {
-        m.insert(key, seqno, Kind::Put, value);
+    fn put(m: &Memtable, key: &[u8], seqno: SeqNo, value: &[u8]) -> usize {
+        m.insert(key, seqno, Kind::Put, value)
     }
 
     #[test]
@@ -219,11 +296,48 @@ mod tests {
         let m = Memtable::new();
         assert!(m.is_empty());
         assert_eq!((m.min_seqno(), m.max_seqno(), m.approximate_bytes()), (None, None, 0));
-        put(&m, b"abc", 9, b"12345");
-        m.insert(b"x", 0, Kind::Delete, b"");
+        assert!(m.reserved_bytes() < 200, "an empty memtable reserves only its head");
+        let a = put(&m, b"abc", 9, b"12345");
+        let b = m.insert(b"x", 0, Kind::Delete, b"");
+        // Header, at least one pointer, key, trailer, value, rounded to 8.
+        assert!(a >= 16 + 8 + 3 + 8 + 5 && a.is_multiple_of(8), "{a}");
+        assert!(b >= 16 + 8 + 1 + 8 && b.is_multiple_of(8), "{b}");
         assert_eq!(m.len(), 2);
         assert_eq!((m.min_seqno(), m.max_seqno()), (Some(0), Some(9)));
-        assert_eq!(m.approximate_bytes(), 3 + 5 + 1 + 2 * ENTRY_OVERHEAD_BYTES);
+        assert_eq!(m.approximate_bytes(), a + b);
+        assert!(m.reserved_bytes() >= a + b);
+    }
+
+    #[test]
+    fn inserter_updates_counters_when_dropped() {
+        let m = Memtable::new();
+        let mut ins = m.inserter();
+        let mut bytes = 0;
+        for i in 0..100u64 {
+            bytes += ins.insert(&i.to_be_bytes(), 5 + i, Kind::Put, b"v");
+        }
+        // A repeated (key, seqno, kind) is not inserted but its piece counts.
+        bytes += ins.insert(&0u64.to_be_bytes(), 5, Kind::Put, b"again");
+        assert_eq!(m.len(), 0, "counted at drop");
+        drop(ins);
+        assert_eq!(m.len(), 100);
+        assert_eq!(m.approximate_bytes(), bytes);
+        assert_eq!((m.min_seqno(), m.max_seqno()), (Some(5), Some(104)));
+        assert_eq!(m.get(&0u64.to_be_bytes(), 5).unwrap().value, b"v");
+    }
+
+    #[test]
+    fn average_overhead_is_near_the_documented_figure() {
+        let m = Memtable::new();
+        let n = 100_000u64;
+        let mut ins = m.inserter();
+        for i in 0..n {
+            ins.insert(&i.to_be_bytes(), 1, Kind::Put, b"");
+        }
+        drop(ins);
+        let per_entry = m.approximate_bytes() as f64 / n as f64 - 8.0;
+        let documented = ENTRY_OVERHEAD_BYTES as f64;
+        assert!((documented - 6.0..=documented).contains(&per_entry), "{per_entry}");
     }
 
     #[test]

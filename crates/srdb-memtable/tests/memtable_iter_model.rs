@@ -1,5 +1,6 @@
-//! The memtable iterator against a `BTreeMap` model: every positioning
-//! operation, and direction changes in any order.
+//! The memtable against a `BTreeMap` model: every positioning operation of
+//! the iterator and direction changes in any order, point reads at every
+//! snapshot, and inserts through one inserter in any key order.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -120,6 +121,82 @@ proptest! {
             }
             check(&iter, &model, &position);
         }
+    }
+}
+
+/// Versions to insert through one inserter: sorted runs (as table inserts
+/// are), reversed runs, and scattered keys, over few user keys so that many
+/// have several versions.
+fn insert_plan() -> impl Strategy<Value = Vec<(Vec<u8>, u64, Kind)>> {
+    let version = (user_key(), 0..30u64, kind());
+    (proptest::collection::vec(version, 0..120), 0..3u8).prop_map(|(mut versions, order)| {
+        match order {
+            0 => versions.sort(),
+            1 => {
+                versions.sort();
+                versions.reverse();
+            }
+            _ => {}
+        }
+        versions
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn gets_and_scans_match_btreemap_after_inserter_runs(
+        plans in proptest::collection::vec(insert_plan(), 1..4),
+    ) {
+        let table = Arc::new(Memtable::new());
+        let mut model = Model::new();
+        for plan in plans {
+            let mut inserter = table.inserter();
+            for (key, seqno, kind) in plan {
+                if model.keys().any(|k| k.user_key() == key && k.seqno() == seqno) {
+                    continue;
+                }
+                let value = format!("{key:?}@{seqno}").into_bytes();
+                let value = if kind == Kind::Put { value } else { Vec::new() };
+                inserter.insert(&key, seqno, kind, &value);
+                model.insert(InternalKey::new(&key, seqno, kind), value);
+            }
+        }
+        prop_assert_eq!(table.len(), model.len());
+        prop_assert_eq!(table.min_seqno(), model.keys().map(|k| k.seqno()).min());
+        prop_assert_eq!(table.max_seqno(), model.keys().map(|k| k.seqno()).max());
+
+        // Point reads: the newest version at or below every snapshot.
+        let user_keys: std::collections::BTreeSet<Vec<u8>> =
+            model.keys().map(|k| k.user_key().to_vec()).chain([b"zz".to_vec()]).collect();
+        for key in &user_keys {
+            for snapshot in 0..32u64 {
+                let expected = model
+                    .iter()
+                    .find(|(k, _)| k.user_key() == &key[..] && k.seqno() <= snapshot)
+                    .map(|(k, v)| (k.seqno(), Kind::from_u8(k.kind_byte()).unwrap(), v.clone()));
+                let got = table.get(key, snapshot).map(|e| (e.seqno, e.kind, e.value));
+                prop_assert_eq!(got, expected);
+            }
+        }
+
+        // Full scans both ways.
+        let mut iter = table.iter();
+        iter.seek_to_first().unwrap();
+        for (key, value) in &model {
+            prop_assert!(iter.valid());
+            prop_assert_eq!(iter.key(), key.as_bytes());
+            prop_assert_eq!(iter.value(), &value[..]);
+            iter.next().unwrap();
+        }
+        prop_assert!(!iter.valid());
+        iter.seek_to_last().unwrap();
+        for (key, _) in model.iter().rev() {
+            prop_assert_eq!(iter.key(), key.as_bytes());
+            iter.prev().unwrap();
+        }
+        prop_assert!(!iter.valid());
     }
 }
 

@@ -197,13 +197,15 @@ fn encode_entry(out: &mut Vec<u8>, keyspace: u32, key: &[u8], kind: Kind, value:
 }
 
 /// The entries of a batch that take effect: for a key written more than once,
-/// only its last write. Calls `apply` on each, last to first.
+/// only its last write. Calls `apply` on each: in batch order when no key
+/// repeats (so the memtable sees each ascending run in ascending order, its
+/// cheapest), otherwise last to first.
 pub(crate) fn for_each_effective<'a>(
     entries: &[DecodedEntry<'a>],
     mut apply: impl FnMut(&DecodedEntry<'a>),
 ) {
     if keys_cannot_repeat(entries) {
-        entries.iter().rev().for_each(apply);
+        entries.iter().for_each(apply);
         return;
     }
     let mut seen = HashSet::with_capacity_and_hasher(entries.len(), BuildKeyHasher);

@@ -503,21 +503,19 @@ impl Inner {
         payload_bytes: usize,
     ) {
         let mut bytes = 0;
-        // Entries come in runs of one keyspace: look its memtable up once
-        // per run, not once per entry.
-        let mut memtable: Option<(u32, &Arc<srdb_memtable::Memtable>)> = None;
+        // Entries come in runs of one keyspace, each run usually ascending
+        // (a table's rows, then each index's sorted entries): one inserter
+        // per run looks the memtable up once and keeps its place in it, so
+        // an ascending run costs a few comparisons per entry.
+        let mut run: Option<(u32, srdb_memtable::Inserter<'_>)> = None;
         crate::batch::for_each_effective(entries, |e| {
-            let mem = match memtable {
-                Some((id, mem)) if id == e.keyspace => mem,
-                _ => {
-                    let mem = &sv.mem.mems[&e.keyspace];
-                    memtable = Some((e.keyspace, mem));
-                    mem
-                }
+            let inserter = match &mut run {
+                Some((id, inserter)) if *id == e.keyspace => inserter,
+                _ => &mut run.insert((e.keyspace, sv.mem.mems[&e.keyspace].inserter())).1,
             };
-            mem.insert(e.key, seqno, e.kind, e.value);
-            bytes += e.key.len() + e.value.len() + crate::stats::ENTRY_OVERHEAD_BYTES;
+            bytes += inserter.insert(e.key, seqno, e.kind, e.value);
         });
+        drop(run);
         sv.mem.bytes.fetch_add(bytes, Ordering::Relaxed);
         self.counters.record_write(payload_bytes as u64);
     }

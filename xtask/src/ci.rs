@@ -1,12 +1,14 @@
 //! `cargo xtask ci`: the whole check matrix.
 //!
 //! Steps run in an order that lets later ones reuse what earlier ones built:
-//! formatting first (no build), clippy (check builds), then per crate the
-//! tests (doc tests included) and the bench builds, all in the `test`
-//! profile and with the same packages selected so that they share
-//! artifacts, then the browser test of the Web UI, and last the fuzz
-//! workspace, which has its own target directory. No step sets RUSTFLAGS, so none invalidates another's
-//! artifacts. Every step runs even after one fails, so the table is complete.
+//! formatting first (no build), clippy (check builds), then the tests (doc
+//! tests included) and the bench builds, per layered crate and then for the
+//! members built on the facade together, each bench build with the same
+//! packages selected as its tests so that they share artifacts, then the
+//! browser test of the Web UI (again with the same selection), and last the
+//! fuzz workspace, which has its own target directory. No step sets
+//! RUSTFLAGS, so none invalidates another's artifacts. Every step runs even
+//! after one fails, so the table is complete.
 
 use crate::fuzz;
 use crate::manifest;
@@ -35,18 +37,23 @@ pub fn run(workspace: &Workspace, options: Options) -> Result<Report, String> {
             .cargo_resolving(["clippy", "--workspace", "--all-targets"], ["--", "-D", "warnings"]),
     );
 
-    // The workspace tests, split so that each library crate is tested on its
-    // own (which proves it builds and works without the rest of the
-    // workspace's features), and the other members together. A plain
-    // `cargo test` runs unit, integration and doc tests and builds the
-    // examples; the bench targets are built (not run) right after, with the
-    // same packages selected. Selecting the same packages keeps the same
-    // feature resolution, so each of these reuses what its test step built;
-    // a `--workspace` step would resolve features differently and rebuild the
-    // whole stack once more. `--no-fail-fast` runs every test binary even
-    // after one fails, so that one failure does not hide others.
-    let (libraries, others): (Vec<_>, Vec<_>) =
-        members.iter().partition(|member| member.under_crates && member.package.has_lib);
+    // The workspace tests, in two kinds of steps. Each layered library crate
+    // (everything under crates/ that does not build on the facade `srdb`,
+    // and the facade itself) is tested on its own, which proves it builds and
+    // works without the rest of the workspace's features. The members built
+    // on the facade (the derive macro, whose tests use it, the servers, the
+    // command line, the comparison runner, xtask) are tested together in
+    // one step: each selection resolves features on its own, and their
+    // dev-dependencies turn on different features of shared crates (serde,
+    // syn, smallvec, ...), so testing them one by one rebuilt the whole
+    // stack once per step. A plain `cargo test` runs unit, integration and
+    // doc tests and builds the examples; the bench targets are built (not
+    // run) right after, with the same packages selected, so they reuse what
+    // the tests built. `--no-fail-fast` runs every test binary even after
+    // one fails, so that one failure does not hide others.
+    let (libraries, applications): (Vec<_>, Vec<_>) = members.iter().partition(|member| {
+        member.under_crates && member.package.has_lib && !member.package.uses_facade
+    });
     for library in &libraries {
         let name = &library.package.name;
         report.run(
@@ -64,26 +71,30 @@ pub fn run(workspace: &Workspace, options: Options) -> Result<Report, String> {
             );
         }
     }
-    if !others.is_empty() {
-        let mut selection = Vec::new();
-        for other in &others {
-            selection.extend(["-p", other.package.name.as_str()]);
-        }
-        let names: Vec<&str> = others.iter().map(|other| other.package.name.as_str()).collect();
-        let mut args = vec!["test"];
-        args.extend(&selection);
-        args.push("--no-fail-fast");
+    let mut selection = Vec::new();
+    for application in &applications {
+        selection.extend(["-p", application.package.name.as_str()]);
+    }
+    if !applications.is_empty() {
+        let names: Vec<&str> =
+            applications.iter().map(|application| application.package.name.as_str()).collect();
         report.run(
             &format!("test {}", names.join(" ")),
-            workspace.cargo_resolving(args, None::<&str>),
+            workspace.cargo_resolving(
+                ["test"].into_iter().chain(selection.iter().copied()).chain(["--no-fail-fast"]),
+                None::<&str>,
+            ),
         );
-        if others.iter().any(|other| other.package.has_benches) {
-            let mut args = vec!["test"];
-            args.extend(&selection);
-            args.extend(["--benches", "--no-run"]);
+        if applications.iter().any(|application| application.package.has_benches) {
             report.run(
                 &format!("benches build {}", names.join(" ")),
-                workspace.cargo_resolving(args, None::<&str>),
+                workspace.cargo_resolving(
+                    ["test"]
+                        .into_iter()
+                        .chain(selection.iter().copied())
+                        .chain(["--benches", "--no-run"]),
+                    None::<&str>,
+                ),
             );
         }
     }
@@ -101,10 +112,15 @@ pub fn run(workspace: &Workspace, options: Options) -> Result<Report, String> {
             .map(|(name, _)| name)
             .collect();
     if missing.is_empty() {
+        // With the packages of the test step selected, so that it reuses
+        // what that step built.
         report.run(
             "e2e web ui",
             workspace.cargo_resolving(
-                ["test", "-p", "srdb-http", "--test", "e2e_web_ui"],
+                ["test"]
+                    .into_iter()
+                    .chain(selection.iter().copied())
+                    .chain(["--test", "e2e_web_ui"]),
                 ["--", "--ignored", "--nocapture"],
             ),
         );

@@ -77,11 +77,15 @@ pub fn add_steps(
     }
 
     if !cargo_fuzz_is_installed(workspace) {
+        // A debug build of cargo-fuzz compiles in half the time of a
+        // release one, and its speed does not matter: it only drives cargo
+        // and libFuzzer.
         eprintln!(
-            "cargo-fuzz is not installed: installing it with `cargo install cargo-fuzz --locked`"
+            "cargo-fuzz is not installed: installing it with \
+             `cargo install cargo-fuzz --locked --debug`"
         );
-        if !report.run("install cargo-fuzz", workspace.cargo(["install", "cargo-fuzz", "--locked"]))
-        {
+        let install = workspace.cargo(["install", "cargo-fuzz", "--locked", "--debug"]);
+        if !report.run("install cargo-fuzz", install) {
             return Ok(());
         }
     }

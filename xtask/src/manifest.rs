@@ -20,6 +20,9 @@ pub struct Manifest {
     pub has_lib_section: bool,
     /// Whether the manifest has at least one `[[bench]]` section.
     pub has_bench_section: bool,
+    /// Whether `[dependencies]` or `[dev-dependencies]` names the facade
+    /// crate `srdb` (as `srdb = ...` or `srdb.workspace = true`).
+    pub uses_facade: bool,
 }
 
 impl Manifest {
@@ -37,6 +40,11 @@ impl Manifest {
                     _ => {}
                 }
                 continue;
+            }
+            if matches!(section.as_str(), "[dependencies]" | "[dev-dependencies]")
+                && dependency_key(line) == Some(FACADE)
+            {
+                manifest.uses_facade = true;
             }
             let Some(name) = string_value(line, "name") else { continue };
             match section.as_str() {
@@ -58,6 +66,17 @@ impl Manifest {
     }
 }
 
+/// The package name of the facade crate.
+const FACADE: &str = "srdb";
+
+/// The dependency a line of a dependencies section declares: the key before
+/// `=`, without a dotted suffix such as `.workspace`.
+fn dependency_key(line: &str) -> Option<&str> {
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim();
+    Some(key.split_once('.').map_or(key, |(name, _)| name).trim())
+}
+
 /// A cargo package of this repository and the kinds of targets it has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Package {
@@ -69,6 +88,9 @@ pub struct Package {
     pub has_bin: bool,
     /// Whether it has at least one bench target (`benches/*.rs` or `[[bench]]`).
     pub has_benches: bool,
+    /// Whether it depends on the facade crate `srdb`, for its library or for
+    /// its tests.
+    pub uses_facade: bool,
 }
 
 impl Package {
@@ -86,6 +108,7 @@ impl Package {
                 || dir.join("src/main.rs").is_file()
                 || has_rust_file(&dir.join("src/bin")),
             has_benches: manifest.has_bench_section || has_rust_file(&dir.join("benches")),
+            uses_facade: manifest.uses_facade,
         })
     }
 }
@@ -231,6 +254,18 @@ name="sst_reader"
         assert_eq!(manifest.bin_names, ["wal_reader", "sst_reader"]);
         assert!(manifest.has_lib_section);
         assert!(!manifest.has_bench_section);
+    }
+
+    #[test]
+    fn finds_the_facade_among_dependencies_and_dev_dependencies() {
+        let uses = |text: &str| Manifest::parse(text).uses_facade;
+        assert!(uses("[dependencies]\nsrdb.workspace = true\n"));
+        assert!(uses("[dev-dependencies]\nsrdb = { path = \"../srdb\" }\n"));
+        // Other crates of the workspace are not the facade.
+        assert!(!uses("[dependencies]\nsrdb-key.workspace = true\nsrdb-engine = \"0.1\"\n"));
+        // Only the dependency sections count.
+        assert!(!uses("[package]\nname = \"srdb\"\n[features]\nsrdb = []\n"));
+        assert!(!uses("[dependencies]\n# srdb.workspace = true\n"));
     }
 
     #[test]

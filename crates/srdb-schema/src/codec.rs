@@ -461,8 +461,20 @@ pub fn decode_fields(
 /// area must be exactly the bytes that the fields use, and NULL slots must be
 /// empty.
 pub fn decode_values(bytes: &[u8], schema: &Schema) -> Result<(i64, Vec<Value>), SchemaError> {
-    let header = parse_header(bytes, schema)?;
     let mut values = Vec::with_capacity(schema.len());
+    let time_ns = decode_values_with(bytes, schema, |value| values.push(value))?;
+    Ok((time_ns, values))
+}
+
+/// [`decode_values`] handing each value to `each`, in schema order, instead
+/// of collecting them: for callers that build their own row. Returns `_time`.
+/// On an error, `each` may have seen the values before the bad field.
+pub fn decode_values_with(
+    bytes: &[u8],
+    schema: &Schema,
+    mut each: impl FnMut(Value),
+) -> Result<i64, SchemaError> {
+    let header = parse_header(bytes, schema)?;
     let mut var_end = 0;
     for index in 0..schema.len() {
         if index < header.count {
@@ -485,7 +497,7 @@ pub fn decode_values(bytes: &[u8], schema: &Schema) -> Result<(i64, Vec<Value>),
                 ));
             }
         }
-        values.push(decode_one(bytes, schema, &header, index)?);
+        each(decode_one(bytes, schema, &header, index)?);
     }
     if header.var_start + var_end != bytes.len() {
         return Err(SchemaError::corrupt(
@@ -493,7 +505,7 @@ pub fn decode_values(bytes: &[u8], schema: &Schema) -> Result<(i64, Vec<Value>),
             format!("{} bytes follow the last field", bytes.len() - header.var_start - var_end),
         ));
     }
-    Ok((header.time_ns, values))
+    Ok(header.time_ns)
 }
 
 /// Decodes a whole encoded row to its `_time` and a [`Row`] with every field
@@ -501,7 +513,7 @@ pub fn decode_values(bytes: &[u8], schema: &Schema) -> Result<(i64, Vec<Value>),
 pub fn decode_row(bytes: &[u8], schema: &Schema) -> Result<(i64, Row), SchemaError> {
     let (time_ns, values) = decode_values(bytes, schema)?;
     let row =
-        schema.fields().iter().zip(values).map(|(f, v)| (f.name.clone(), v)).collect::<Vec<_>>();
+        schema.fields().iter().zip(values).map(|(f, v)| (f.name.as_str().into(), v)).collect();
     Ok((time_ns, Row::from_entries_unchecked(row)))
 }
 

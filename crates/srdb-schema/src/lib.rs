@@ -83,8 +83,8 @@ mod value_ref;
 
 pub use codec::encode_row_into;
 pub use codec::{
-    decode_field, decode_fields, decode_row, decode_time, decode_values, encode_row, RowView,
-    ROW_HEADER_BYTES,
+    decode_field, decode_fields, decode_row, decode_time, decode_values, decode_values_with,
+    encode_row, RowView, ROW_HEADER_BYTES,
 };
 pub use derive::{as_nanos, DefaultFieldType, TableSchema};
 pub use error::SchemaError;

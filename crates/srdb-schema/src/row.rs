@@ -1,5 +1,7 @@
 //! Rows: ordered maps of field names to values, and their validation.
 
+use std::sync::Arc;
+
 use crate::codec::encoded_size;
 use crate::limits::{MAX_FIELDS, MAX_ROW_BYTES};
 use crate::{Schema, SchemaError, Value};
@@ -8,7 +10,9 @@ use crate::{Schema, SchemaError, Value};
 ///
 /// It is a `Vec` of `(name, value)` pairs with unique names; lookups scan it,
 /// which beats hashing for the tens of fields a row has. Inserting a name
-/// already present replaces its value in place.
+/// already present replaces its value in place. Names are `Arc<str>`, so rows
+/// decoded from a table share their field names with each other instead of
+/// allocating them once per row (see [`Row::push_unique`]).
 ///
 /// ```
 /// use srdb_schema::{Row, Value};
@@ -19,7 +23,7 @@ use crate::{Schema, SchemaError, Value};
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Row {
-    entries: Vec<(String, Value)>,
+    entries: Vec<(Arc<str>, Value)>,
 }
 
 impl Row {
@@ -35,15 +39,25 @@ impl Row {
 
     /// Sets `name` to `value`, returning the value it replaces.
     pub fn insert(&mut self, name: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
-        let name = name.into();
+        let name: String = name.into();
         let value = value.into();
-        match self.entries.iter_mut().find(|(n, _)| *n == name) {
+        match self.entries.iter_mut().find(|(n, _)| **n == *name) {
             Some((_, slot)) => Some(std::mem::replace(slot, value)),
             None => {
-                self.entries.push((name, value));
+                self.entries.push((name.into(), value));
                 None
             }
         }
+    }
+
+    /// Appends a field that the row does not have yet, sharing its name:
+    /// the cheap way to build rows whose names are known to be unique, such
+    /// as rows decoded by a schema. Unlike [`Row::insert`] it does not look
+    /// for the name; adding a name twice is a caller bug (checked in debug
+    /// builds) after which [`Row::get`] sees the first value.
+    pub fn push_unique(&mut self, name: &Arc<str>, value: Value) {
+        debug_assert!(self.get(name).is_none(), "field `{name}` is already in the row");
+        self.entries.push((Arc::clone(name), value));
     }
 
     /// [`Row::insert`] for chaining.
@@ -55,12 +69,12 @@ impl Row {
 
     /// The value of `name`.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.entries.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.entries.iter().find(|(n, _)| **n == *name).map(|(_, v)| v)
     }
 
     /// Removes `name`, returning its value.
     pub fn remove(&mut self, name: &str) -> Option<Value> {
-        let at = self.entries.iter().position(|(n, _)| n == name)?;
+        let at = self.entries.iter().position(|(n, _)| **n == *name)?;
         Some(self.entries.remove(at).1)
     }
 
@@ -76,7 +90,7 @@ impl Row {
 
     /// The fields in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.entries.iter().map(|(n, v)| (n.as_str(), v))
+        self.entries.iter().map(|(n, v)| (&**n, v))
     }
 
     /// The row as a JSON object, each value converted by [`Value::to_json`].
@@ -85,13 +99,13 @@ impl Row {
     }
 
     /// A row of pairs whose names are known to be unique.
-    pub(crate) fn from_entries_unchecked(entries: Vec<(String, Value)>) -> Row {
+    pub(crate) fn from_entries_unchecked(entries: Vec<(Arc<str>, Value)>) -> Row {
         Row { entries }
     }
 
     /// The `(name, value)` pairs in order.
     pub fn into_entries(self) -> Vec<(String, Value)> {
-        self.entries
+        self.into_iter().collect()
     }
 }
 
@@ -106,12 +120,16 @@ impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Row {
     }
 }
 
+/// An owned field of a row, as [`Row`]'s `IntoIterator` yields it.
+type OwnedField = (String, Value);
+
 impl IntoIterator for Row {
-    type Item = (String, Value);
-    type IntoIter = std::vec::IntoIter<(String, Value)>;
+    type Item = OwnedField;
+    type IntoIter =
+        std::iter::Map<std::vec::IntoIter<(Arc<str>, Value)>, fn((Arc<str>, Value)) -> OwnedField>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
+        self.entries.into_iter().map(|(name, value)| (String::from(&*name), value))
     }
 }
 
@@ -162,7 +180,7 @@ impl ValidatedRow {
             .fields()
             .iter()
             .zip(&self.values)
-            .map(|(f, v)| (f.name.clone(), v.clone()))
+            .map(|(f, v)| (Arc::from(f.name.as_str()), v.clone()))
             .collect();
         Row { entries }
     }
@@ -200,12 +218,12 @@ impl Schema {
             // Rows usually name their fields in schema order: try the field
             // after the last one found before hashing the name.
             let index = match fields.get(expected) {
-                Some(field) if field.name == name => expected,
+                Some(field) if *field.name == *name => expected,
                 _ => match self.index_of(&name) {
                     Some(index) => index,
                     None => match unknown {
                         UnknownFields::Reject => {
-                            return Err(SchemaError::UnknownField { field: name })
+                            return Err(SchemaError::UnknownField { field: name.to_string() })
                         }
                         UnknownFields::Ignore => continue,
                     },
@@ -263,9 +281,9 @@ impl Schema {
         let mut row = Row::with_capacity(members.len());
         for (name, json) in members {
             match self.field(name) {
-                Some(field) => {
-                    row.entries.push((name.clone(), Value::from_json(json, field.ty, name)?))
-                }
+                Some(field) => row
+                    .entries
+                    .push((name.as_str().into(), Value::from_json(json, field.ty, name)?)),
                 None if unknown == UnknownFields::Ignore => {}
                 None => return Err(SchemaError::UnknownField { field: name.clone() }),
             }

@@ -1,6 +1,7 @@
 //! Schemas: the ordered fields of a table, their row layout, and evolution.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::limits::MAX_FIELDS;
 use crate::{Field, FieldType, SchemaError, Value};
@@ -47,6 +48,8 @@ pub(crate) struct Slot {
 pub struct Schema {
     version: u32,
     fields: Vec<Field>,
+    /// The fields' names, shared by the rows decoded with the schema.
+    names: Vec<Arc<str>>,
     by_name: HashMap<String, usize>,
     slots: Vec<Slot>,
     /// `fixed_end[n]` is the size of the fixed area of a row with `n` fields.
@@ -79,6 +82,7 @@ impl Schema {
         let mut schema = Schema {
             version,
             fields: Vec::new(),
+            names: Vec::new(),
             by_name: HashMap::new(),
             slots: Vec::new(),
             fixed_end: vec![0],
@@ -112,8 +116,16 @@ impl Schema {
         });
         self.fixed_end.push(offset + width.unwrap_or(VAR_SLOT_BYTES));
         self.by_name.insert(field.name.clone(), self.fields.len());
+        self.names.push(field.name.as_str().into());
         self.fields.push(field);
         Ok(())
+    }
+
+    /// The fields' names in order, as shared strings: a row decoded with
+    /// the schema takes its names from here ([`crate::Row::push_unique`]),
+    /// so decoding allocates no name.
+    pub fn field_names(&self) -> &[Arc<str>] {
+        &self.names
     }
 
     /// Appends a field, and increments the version.

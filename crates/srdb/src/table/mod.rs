@@ -41,7 +41,7 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock, RwLockReadGuard};
 use srdb_engine::{Compression, Engine, Keyspace, KeyspaceOptions, LevelStats, TimeSource};
-use srdb_schema::{FieldType, Row, Schema, Value};
+use srdb_schema::{FieldType, Schema, Value};
 
 pub use catalog::CATALOG_KEYSPACE;
 pub(crate) use catalog::{IndexDoc, TableDoc};
@@ -437,21 +437,6 @@ pub(crate) fn time_of(table: &str, value: &Value) -> DbResult<i64> {
             reason: "it must be a time or an integer of nanoseconds since the Unix epoch",
         }),
     }
-}
-
-/// Builds the row callers see: `_seq`, `_time`, then the fields.
-pub(crate) fn output_row(
-    seq: u64,
-    time_ns: i64,
-    fields: impl ExactSizeIterator<Item = (String, Value)>,
-) -> Row {
-    let mut row = Row::with_capacity(fields.len() + 2);
-    row.insert("_seq", Value::Uint(seq));
-    row.insert("_time", Value::Time(time_ns));
-    for (name, value) in fields {
-        row.insert(name, value);
-    }
-    row
 }
 
 /// Runs the examples of `docs/guide/tables.md` as doc tests, so the guide

@@ -1,13 +1,13 @@
 //! Point reads and full scans.
 
 use std::ops::{Bound, RangeBounds};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use serde::de::DeserializeOwned;
 use srdb_engine::Iter;
-use srdb_schema::{decode_fields, decode_time, decode_values, Row, Schema, Value};
+use srdb_schema::{decode_fields, decode_time, decode_values_with, Row, Schema, Value};
 
-use crate::table::{output_row, DbError, DbResult, Table};
+use crate::table::{DbError, DbResult, Table};
 
 /// Bytes of a `_seq` in a row key or at the end of an index key.
 pub(crate) const SEQ_BYTES: usize = 8;
@@ -25,15 +25,26 @@ pub(crate) fn seq_of(table: &str, key: &[u8]) -> DbResult<u64> {
     Ok(u64::from_be_bytes(bytes))
 }
 
-/// Decodes a stored row into the row callers see.
+/// The names of the two columns every row has, shared by every row decoded.
+static SEQ_NAME: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("_seq"));
+static TIME_NAME: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("_time"));
+
+/// Decodes a stored row into the row callers see: `_seq`, `_time`, then
+/// every field in schema order. Values go straight into the row and names
+/// are shared with the schema, so a row costs one allocation for its fields
+/// plus one per string or bytes value.
 pub(crate) fn decode_stored(table: &str, schema: &Schema, seq: u64, bytes: &[u8]) -> DbResult<Row> {
-    let (time_ns, values) = decode_values(bytes, schema).map_err(|source| DbError::CorruptRow {
-        table: table.to_owned(),
-        seq,
-        source,
-    })?;
-    let names = schema.fields().iter().map(|f| f.name.clone());
-    Ok(output_row(seq, time_ns, names.zip(values)))
+    let corrupt = |source| DbError::CorruptRow { table: table.to_owned(), seq, source };
+    let mut row = Row::with_capacity(schema.len() + 2);
+    row.push_unique(&SEQ_NAME, Value::Uint(seq));
+    row.push_unique(&TIME_NAME, Value::Time(decode_time(bytes).map_err(corrupt)?));
+    let mut names = schema.field_names().iter();
+    decode_values_with(bytes, schema, |value| {
+        let name = names.next().expect("one value per field of the schema");
+        row.push_unique(name, value);
+    })
+    .map_err(corrupt)?;
+    Ok(row)
 }
 
 /// What a projection asks for: `_seq`, `_time`, or field `i` of the schema.
@@ -78,14 +89,21 @@ pub(crate) fn decode_columns(
     let mut values = decode_fields(bytes, schema, &fields).map_err(corrupt)?.into_iter();
     let mut row = Row::with_capacity(columns.len());
     for column in columns {
-        match column {
-            Column::Seq => row.insert("_seq", Value::Uint(seq)),
-            Column::Time => row.insert("_time", Value::Time(decode_time(bytes).map_err(corrupt)?)),
-            Column::Field(i) => {
-                let value = values.next().expect("one decoded value per field column");
-                row.insert(schema.fields()[*i].name.clone(), value)
-            }
+        let (name, value) = match column {
+            Column::Seq => (&*SEQ_NAME, Value::Uint(seq)),
+            Column::Time => (&*TIME_NAME, Value::Time(decode_time(bytes).map_err(corrupt)?)),
+            Column::Field(i) => (
+                &schema.field_names()[*i],
+                values.next().expect("one decoded value per field column"),
+            ),
         };
+        // A projection may name a column twice; the row keeps it once.
+        match row.get(name) {
+            Some(_) => {
+                row.insert(name.as_ref(), value);
+            }
+            None => row.push_unique(name, value),
+        }
     }
     Ok(row)
 }

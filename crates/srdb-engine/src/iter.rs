@@ -7,6 +7,13 @@
 //!
 //! [`Iter::time_range`] bounds a scan by time as well: it reads only the
 //! sources that can hold a put in the range (see `time_filter`).
+//!
+//! Sources. When no two sources of a scan (memtables, L0 files, the files of
+//! deeper levels) share a user key, as in a table's rows keyspace whose keys
+//! only grow, the scan concatenates them (`concat`) instead of merging them:
+//! each step then moves one source and compares no keys across sources.
+
+mod concat;
 
 use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
@@ -22,6 +29,8 @@ use crate::memgen::SuperVersion;
 use crate::options::TimeSource;
 use crate::tables::Table;
 use crate::time_filter::{shadowed, TimeFilter};
+
+use self::concat::{Concat, Unit, UnitIter};
 
 /// An iterator over `(key, value)` pairs of one keyspace.
 ///
@@ -84,8 +93,76 @@ impl Drop for SnapshotPin {
     }
 }
 
+/// The sources of a scan in internal-key order: concatenated when their
+/// key ranges are disjoint, merged otherwise.
+enum Sources {
+    Concat(Concat),
+    Merge(MergingIterator),
+}
+
+impl InternalIterator for Sources {
+    #[inline]
+    fn valid(&self) -> bool {
+        match self {
+            Sources::Concat(it) => it.valid(),
+            Sources::Merge(it) => it.valid(),
+        }
+    }
+    #[inline]
+    fn key(&self) -> &[u8] {
+        match self {
+            Sources::Concat(it) => it.key(),
+            Sources::Merge(it) => it.key(),
+        }
+    }
+    #[inline]
+    fn value(&self) -> &[u8] {
+        match self {
+            Sources::Concat(it) => it.value(),
+            Sources::Merge(it) => it.value(),
+        }
+    }
+    fn seek_to_first(&mut self) -> std::result::Result<(), BoxError> {
+        match self {
+            Sources::Concat(it) => it.seek_to_first(),
+            Sources::Merge(it) => it.seek_to_first(),
+        }
+    }
+    fn seek_to_last(&mut self) -> std::result::Result<(), BoxError> {
+        match self {
+            Sources::Concat(it) => it.seek_to_last(),
+            Sources::Merge(it) => it.seek_to_last(),
+        }
+    }
+    fn seek(&mut self, target: &[u8]) -> std::result::Result<(), BoxError> {
+        match self {
+            Sources::Concat(it) => it.seek(target),
+            Sources::Merge(it) => it.seek(target),
+        }
+    }
+    fn seek_for_prev(&mut self, target: &[u8]) -> std::result::Result<(), BoxError> {
+        match self {
+            Sources::Concat(it) => it.seek_for_prev(target),
+            Sources::Merge(it) => it.seek_for_prev(target),
+        }
+    }
+    #[inline]
+    fn next(&mut self) -> std::result::Result<(), BoxError> {
+        match self {
+            Sources::Concat(it) => it.next(),
+            Sources::Merge(it) => it.next(),
+        }
+    }
+    fn prev(&mut self) -> std::result::Result<(), BoxError> {
+        match self {
+            Sources::Concat(it) => it.prev(),
+            Sources::Merge(it) => it.prev(),
+        }
+    }
+}
+
 struct Forward {
-    it: MergingIterator,
+    it: Sources,
     /// The user key of the entry last yielded.
     key: Vec<u8>,
     /// Whether `key` holds a yielded key whose older versions are still ahead.
@@ -93,7 +170,7 @@ struct Forward {
 }
 
 struct Backward {
-    it: MergingIterator,
+    it: Sources,
     key: Vec<u8>,
     value: Vec<u8>,
     yielded: bool,
@@ -229,8 +306,11 @@ impl Iter {
         Ok(())
     }
 
-    fn sources(&self) -> Result<MergingIterator> {
+    fn sources(&self) -> Result<Sources> {
         self.inner.check_open()?;
+        if let Some(concat) = self.concatenation()? {
+            return Ok(Sources::Concat(concat));
+        }
         let levels = levels_of(&self.inner, &self.sv, self.id, &self.name)?;
         let skipped = |t: &Arc<Table>| self.skipped.iter().any(|s| Arc::ptr_eq(s, t));
         let mut sources: Vec<Box<dyn InternalIterator + Send>> = Vec::new();
@@ -267,7 +347,48 @@ impl Iter {
                 sources.push(Box::new(LevelIterator::new(files, opener)));
             }
         }
-        Ok(MergingIterator::new(sources))
+        Ok(Sources::Merge(MergingIterator::new(sources)))
+    }
+
+    /// The scan's sources as one concatenation, if no two of them share a
+    /// user key: every non-empty memtable and every file in range (files a
+    /// time range skips are left out, as in the merge).
+    fn concatenation(&self) -> Result<Option<Concat>> {
+        let levels = levels_of(&self.inner, &self.sv, self.id, &self.name)?;
+        let skipped = |t: &Arc<Table>| self.skipped.iter().any(|s| Arc::ptr_eq(s, t));
+        let mut mems = Vec::new();
+        for mem in self.sv.memtables(self.id) {
+            if mem.is_empty() {
+                continue;
+            }
+            let mut it = mem.iter();
+            it.seek_to_first().map_err(Error::Iter)?;
+            let first = parse_checked(it.key())?.user_key.to_vec();
+            it.seek_to_last().map_err(Error::Iter)?;
+            let last = parse_checked(it.key())?.user_key.to_vec();
+            mems.push(Unit { it: UnitIter::Boxed(Box::new(it)), first, last });
+        }
+        let files: Vec<&Arc<Table>> =
+            levels.iter().flatten().filter(|t| self.overlaps(&t.meta) && !skipped(t)).collect();
+        // Checked on borrowed bounds first: sources that overlap (an index
+        // keyspace) cost no copies before the merge takes over.
+        let mut ranges: Vec<(&[u8], &[u8])> = mems
+            .iter()
+            .map(|u| (u.first.as_slice(), u.last.as_slice()))
+            .chain(files.iter().map(|t| (t.meta.smallest.user_key(), t.meta.largest.user_key())))
+            .collect();
+        ranges.sort_unstable();
+        if !ranges.windows(2).all(|pair| pair[0].1 < pair[1].0) {
+            return Ok(None);
+        }
+        let mut units = mems;
+        units.extend(files.into_iter().map(|t| Unit {
+            it: UnitIter::Sst(t.sst.iter()),
+            first: t.meta.smallest.user_key().to_vec(),
+            last: t.meta.largest.user_key().to_vec(),
+        }));
+        units.sort_by(|a, b| a.first.cmp(&b.first));
+        Ok(Some(Concat::new(units)))
     }
 
     fn overlaps(&self, meta: &FileMeta) -> bool {
@@ -325,14 +446,21 @@ impl Iter {
         }
         let Iter { front, back, lower, upper, snapshot, time, skipped, .. } = self;
         let f = front.as_mut().expect("front side exists");
-        if f.yielded {
-            skip_versions_forward(f)?;
+        // `f.key` is the key last looked at (yielded or not): its older
+        // versions are passed over as they come.
+        let mut decided = f.yielded;
+        if decided {
+            f.it.next()?;
         }
         loop {
             if !f.it.valid() {
                 return Ok(false);
             }
             let p = parse_checked(f.it.key())?;
+            if decided && p.user_key == f.key.as_slice() {
+                f.it.next()?;
+                continue;
+            }
             if above_upper(upper, back.as_ref(), p.user_key) {
                 return Ok(false);
             }
@@ -346,13 +474,14 @@ impl Iter {
             f.key.clear();
             f.key.extend_from_slice(p.user_key);
             f.yielded = true;
+            decided = true;
             if kind == Kind::Put
                 && time.as_ref().is_none_or(|t| t.admits(f.it.value()))
-                && !shadowed(skipped, &f.key, seqno, *snapshot)?
+                && (skipped.is_empty() || !shadowed(skipped, &f.key, seqno, *snapshot)?)
             {
                 return Ok(true);
             }
-            skip_versions_forward(f)?;
+            f.it.next()?;
         }
     }
 
@@ -441,13 +570,6 @@ fn min_upper(bound: Bound<Vec<u8>>, key: Vec<u8>) -> Bound<Vec<u8>> {
         Bound::Unbounded => Bound::Included(key),
         kept => kept,
     }
-}
-
-fn skip_versions_forward(f: &mut Forward) -> Result<()> {
-    while f.it.valid() && parse_checked(f.it.key())?.user_key == f.key.as_slice() {
-        f.it.next()?;
-    }
-    Ok(())
 }
 
 fn above_upper(upper: &Bound<Vec<u8>>, back: Option<&Backward>, key: &[u8]) -> bool {

@@ -193,8 +193,9 @@ struct Conn {
     committing: bool,
     write_interest: bool,
     last_active: Instant,
-    /// While replies are unsent: when the socket last took some.
-    last_progress: Instant,
+    /// While replies are unsent: since when the socket has taken none of
+    /// them (the last write that took some, or the first that took none).
+    stalled_since: Option<Instant>,
 }
 
 impl Conn {
@@ -205,12 +206,13 @@ impl Conn {
     /// Writes unsent replies until the socket takes no more; false if the
     /// connection is broken.
     fn flush(&mut self, srv: &Shared) -> bool {
+        let mut progress = false;
         while self.sent < self.out.len() {
             match self.stream.write(&self.out.bytes()[self.sent..]) {
                 Ok(0) => return false,
                 Ok(n) => {
                     self.sent += n;
-                    self.last_progress = Instant::now();
+                    progress = true;
                     Counters::add(&srv.counters.net_output_bytes, n as u64);
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
@@ -221,6 +223,9 @@ impl Conn {
         if self.sent == self.out.len() {
             self.out.clear();
             self.sent = 0;
+            self.stalled_since = None;
+        } else if progress || self.stalled_since.is_none() {
+            self.stalled_since = Some(Instant::now());
         }
         true
     }
@@ -489,7 +494,7 @@ impl EventLoop {
             committing: false,
             write_interest: false,
             last_active: now,
-            last_progress: now,
+            stalled_since: None,
         });
         self.live += 1;
         self.queue(i);
@@ -723,7 +728,7 @@ impl EventLoop {
             if conn.client.is_none() {
                 continue; // Its command runs; the worker brings it back.
             }
-            let stuck = conn.unsent() > 0 && now.duration_since(conn.last_progress) >= reply;
+            let stuck = conn.stalled_since.is_some_and(|t| now.duration_since(t) >= reply);
             let quiet = !idle.is_zero()
                 && conn.unsent() == 0
                 && now.duration_since(conn.last_active) >= idle;

@@ -7,25 +7,40 @@
 //!
 //! # Design
 //!
-//! One thread per connection, with blocking socket I/O. A slow or stuck
-//! client blocks only its own thread; a client that disconnects ends its
-//! thread (a blocked `read` returns), so nothing keeps running for it. The
-//! engine's writes block until the WAL has them (and, with
-//! `SyncPolicy::Always`, until they are fsynced); concurrent connections
-//! are concurrent writers and share one fsync through the engine's group
-//! commit. Each connection runs every complete request it has read before
-//! writing the replies, so pipelining costs one write per batch.
+//! A few event loops (`event_loops`, default 1) serve all connections with
+//! nonblocking sockets (mio: epoll on Linux); the thread that called
+//! [`Server::run`] accepts connections and deals them to the loops in turn.
+//! Each loop owns its connections: it reads what arrived into their
+//! buffers, runs every complete request and writes the replies, one write
+//! per connection per iteration, so a pipeline costs one read and one
+//! write. A slow or stuck client never blocks the others: its replies wait
+//! in its own buffer (bounded, see [`limits`]) and it is disconnected once
+//! it has not read for `reply_timeout`.
 //!
-//! Blind writes (plain SET, MSET) go through one writer thread that
-//! applies everything queued by all connections as one batch (`combiner`):
-//! measured, this doubles SET throughput over 50 threads writing to the
-//! engine directly.
+//! Blind writes (plain SET, MSET) of every connection served in one loop
+//! iteration are committed as one engine batch before their `+OK`s are
+//! sent: group commit at the loop, one fsync per iteration under
+//! `SyncPolicy::Always`, as Redis does before it sleeps. A connection with
+//! uncommitted writes runs only more blind writes until the commit, so its
+//! commands keep their order and its reads see its writes. Reads run
+//! inline on the loop. Commands that may take long (KEYS, SCAN with a large
+//! COUNT, DBSIZE, INFO, FLUSHALL, SAVE, table queries, counts and index
+//! builds, very large requests) run on a small pool of worker threads; the
+//! connection reads nothing more until its reply comes back, the others go
+//! on.
+//!
+//! Measured on the reference machine (2 cores, redis-benchmark with 50
+//! clients on the same machine): one loop and no handoff between threads
+//! replaced a thread per connection plus a writer thread, which spent most
+//! of their time waking one another. A second loop competes for the core
+//! redis-benchmark needs and for the engine's locks (see `DEFAULT_EVENT_LOOPS`).
 //!
 //! Read-modify-write commands are atomic across connections: they run
 //! through `srdb::Kv::update`, which holds the key's striped lock across the
-//! read and the write. Expired keys are hidden from every read, removed when
-//! read, and swept in the background in bounded steps. Limits and their
-//! defaults are in [`limits`].
+//! read and the write; a group commit takes the locks of its keys in shared
+//! mode. Expired keys are hidden from every read, removed when read, and
+//! swept in the background in bounded steps. Limits and their defaults are
+//! in [`limits`].
 //!
 //! ```no_run
 //! use srdb_server::{Server, ServerConfig};

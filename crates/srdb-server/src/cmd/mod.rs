@@ -310,6 +310,42 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_group_commit_turns_each_ok_into_the_error_in_place() {
+        let info = Arc::new(ClientInfo {
+            id: 1,
+            addr: "127.0.0.1:1".parse().unwrap(),
+            laddr: "127.0.0.1:2".parse().unwrap(),
+            created: std::time::Instant::now(),
+            detail: Default::default(),
+        });
+        let mut client = Client::new(info, true);
+        let mut out = Reply::new();
+        out.bulk(b"before");
+        for reply in ["+OK", "-ERR syntax error", "+OK"] {
+            if reply == "+OK" {
+                client.uncommitted.push(out.len());
+                out.ok();
+            } else {
+                out.error(&reply[1..]);
+            }
+        }
+        let failed = Err(ErrReply::msg("ERR storage error: disk full"));
+        client.committed(&mut out, &failed);
+        assert_eq!(
+            String::from_utf8_lossy(out.bytes()),
+            "$6\r\nbefore\r\n-ERR storage error: disk full\r\n-ERR syntax error\r\n\
+             -ERR storage error: disk full\r\n"
+        );
+        assert!(!client.has_uncommitted());
+        // A commit that succeeded leaves the replies as they are.
+        client.uncommitted.push(out.len());
+        out.ok();
+        let before = out.bytes().to_vec();
+        client.committed(&mut out, &Ok(()));
+        assert_eq!(out.bytes(), &before[..]);
+    }
+
+    #[test]
     fn floats_refuse_spaces_and_nan() {
         assert_eq!(parse_f64(b"1.5"), Some(1.5));
         assert_eq!(parse_f64(b"5.0e3"), Some(5000.0));

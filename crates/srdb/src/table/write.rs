@@ -14,6 +14,42 @@ use crate::table::limits::RETENTION_BATCH_ROWS;
 use crate::table::read::{seq_key, seq_of, SEQ_BYTES};
 use crate::table::{cat, now_ns, time_of, DbError, DbResult, Table, TableState};
 
+/// An index key in the buffer of a batch's index keys, with its first 16
+/// bytes as a big-endian integer (zero-padded), so that most comparisons of
+/// a sort are one integer comparison: an index key is an encoded value and
+/// an 8-byte `_seq`, so keys of one value usually differ within 16 bytes.
+/// Measured against comparing the first 8 bytes and then the slices: the
+/// sort took a quarter fewer instructions.
+#[derive(Clone, Copy)]
+struct SortKey {
+    head: u128,
+    start: u32,
+    end: u32,
+}
+
+impl SortKey {
+    /// The key from `start` to the end of `keys`. Index keys are at most
+    /// `MAX_INDEX_KEY_BYTES` and a batch at most `MAX_BATCH_BYTES`, so
+    /// offsets fit in a `u32`.
+    fn new(keys: &[u8], start: usize) -> Self {
+        let key = &keys[start..];
+        let mut head = [0u8; 16];
+        let n = key.len().min(16);
+        head[..n].copy_from_slice(&key[..n]);
+        SortKey { head: u128::from_be_bytes(head), start: start as u32, end: keys.len() as u32 }
+    }
+
+    fn bytes<'k>(&self, keys: &'k [u8]) -> &'k [u8] {
+        &keys[self.start as usize..self.end as usize]
+    }
+
+    /// Byte order of the keys: zero-padded heads order like the keys
+    /// whenever they differ (see `srdb_memtable`'s key prefixes).
+    fn cmp(&self, other: &Self, keys: &[u8]) -> std::cmp::Ordering {
+        self.head.cmp(&other.head).then_with(|| self.bytes(keys).cmp(other.bytes(keys)))
+    }
+}
+
 /// A row checked and encoded, waiting for its `_seq`.
 struct Prepared {
     row: ValidatedRow,
@@ -65,9 +101,16 @@ impl Table {
 
     /// The batch that inserts `rows` with `_seq`s from `first`: the rows in
     /// `_seq` order, each encoded in place in the batch, then the entries of
-    /// each index, their keys built in one buffer per index. (Sorting each
-    /// index's entries, so that the engine could tell without hashing that
-    /// no key repeats, cost more instructions than the hashing it saves.)
+    /// each index in key order, their keys built in one buffer per index.
+    ///
+    /// Sorting makes each keyspace's entries one ascending run, which the
+    /// engine inserts through one memtable inserter that keeps its place (a
+    /// few comparisons per entry instead of a search of the memtable) and
+    /// which proves that no key repeats without hashing every key of the
+    /// batch. Callgrind, 50k rows with two indexes in batches of 1,000:
+    /// sorting costs about 400 instructions per index entry and saves about
+    /// 1,400 (hashing, and searching the memtable from its top), 580M ->
+    /// 483M instructions in all.
     fn insert_batch_of(
         &self,
         state: &TableState,
@@ -80,14 +123,21 @@ impl Table {
                 encode_row_into(&state.schema, row.time_ns, &row.row, out)
             });
         }
-        let mut key = Vec::new();
+        let mut keys = Vec::new();
+        let mut order = Vec::with_capacity(rows.len());
         for index in &state.indexes {
+            keys.clear();
+            order.clear();
             for (seq, row) in (first..).zip(rows) {
                 let value = &row.row.values()[index.field_index];
-                key.clear();
-                srdb_index::encode_field_value_into(value, index.ty, &index.field, seq, &mut key)
+                let start = keys.len();
+                srdb_index::encode_field_value_into(value, index.ty, &index.field, seq, &mut keys)
                     .map_err(|source| DbError::Index { table: self.shared.name.clone(), source })?;
-                batch.put(&index.ks, &key, []);
+                order.push(SortKey::new(&keys, start));
+            }
+            order.sort_unstable_by(|a, b| a.cmp(b, &keys));
+            for key in &order {
+                batch.put(&index.ks, key.bytes(&keys), []);
             }
         }
         Ok(batch)

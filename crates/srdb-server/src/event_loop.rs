@@ -29,7 +29,7 @@ use crossbeam_channel::{Receiver, Sender};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token, Waker};
 
-use crate::cmd::{execute, plan, Client, Plan};
+use crate::cmd::{execute, lookup, plan, Client, Plan};
 use crate::limits::{
     housekeeping_interval, MAX_UNAUTHENTICATED_ARGS, MAX_UNAUTHENTICATED_BULK_BYTES,
     REPLY_FLUSH_BYTES,
@@ -139,7 +139,8 @@ fn run_job(srv: &Arc<Shared>, writes: &mut Writes, job: Job) {
     // The loop parsed these bytes as one complete request under the same
     // limits (slow commands run only once authenticated).
     if let Ok(Some(_)) = parser.parse(&request, &parser_limits(srv, true)) {
-        execute(srv, &mut client, &mut out, writes, parser.args(&request));
+        let args = parser.args(&request);
+        execute(srv, &mut client, &mut out, writes, lookup(args.get(0)), args);
     }
     if client.has_uncommitted() {
         let result = writes.commit();
@@ -642,7 +643,8 @@ impl EventLoop {
                 conn.start += used;
                 continue;
             }
-            match plan(client, args, used) {
+            let spec = lookup(args.get(0));
+            match plan(client, spec, args, used) {
                 Plan::AfterCommit => return Stop::Commit,
                 Plan::Worker => {
                     let request = input[..used].to_vec();
@@ -659,7 +661,7 @@ impl EventLoop {
                     return Stop::Busy;
                 }
                 Plan::Inline => {
-                    execute(srv, client, &mut conn.out, &mut self.writes, args);
+                    execute(srv, client, &mut conn.out, &mut self.writes, spec, args);
                     conn.start += used;
                     if client.closing {
                         conn.no_more_input = true;

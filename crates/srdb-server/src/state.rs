@@ -46,7 +46,7 @@ pub(crate) struct ClientDetail {
     pub(crate) name: Vec<u8>,
     pub(crate) lib_name: Vec<u8>,
     pub(crate) lib_ver: Vec<u8>,
-    pub(crate) last_command: String,
+    pub(crate) last_command: &'static str,
     pub(crate) resp: u8,
     pub(crate) last_active: Option<Instant>,
 }
@@ -69,7 +69,7 @@ impl ClientInfo {
             String::from_utf8_lossy(&d.name),
             now.duration_since(self.created).as_secs(),
             d.last_active.map_or(0, |t| now.duration_since(t).as_secs()),
-            if d.last_command.is_empty() { "NULL" } else { &d.last_command },
+            if d.last_command.is_empty() { "NULL" } else { d.last_command },
             d.resp.max(2),
             String::from_utf8_lossy(&d.lib_name),
             String::from_utf8_lossy(&d.lib_ver),

@@ -20,7 +20,7 @@ use crate::resp::{Args, Reply};
 use crate::state::{ClientInfo, Shared};
 use crate::writes::Writes;
 
-pub(crate) use table::lookup;
+pub(crate) use table::{lookup, CommandSpec};
 
 /// An error reply: the text after `-`, starting with its code (`ERR`,
 /// `WRONGPASS`...).
@@ -133,9 +133,15 @@ pub(crate) enum Plan {
     Worker,
 }
 
-/// Where the request `args` (of `request_bytes` on the wire) runs.
-pub(crate) fn plan(client: &Client, args: Args<'_>, request_bytes: usize) -> Plan {
-    let spec = lookup(args.get(0)).filter(|_| client.authenticated);
+/// Where the request `args` (of `request_bytes` on the wire), a call of
+/// `spec` (its [`lookup`]), runs.
+pub(crate) fn plan(
+    client: &Client,
+    spec: Option<&'static CommandSpec>,
+    args: Args<'_>,
+    request_bytes: usize,
+) -> Plan {
+    let spec = spec.filter(|_| client.authenticated);
     let blind = spec.is_some_and(|s| s.blind_write(args));
     let slow = spec.is_some_and(|s| s.slow(args))
         || (spec.is_some()
@@ -173,18 +179,19 @@ impl Ctx<'_> {
     }
 }
 
-/// Runs one request and appends its reply to `out`; blind writes join
-/// `writes`. The caller asked [`plan`] first: a client with uncommitted
-/// writes runs only blind writes.
+/// Runs one request, a call of `spec` (its [`lookup`]), and appends its
+/// reply to `out`; blind writes join `writes`. The caller asked [`plan`]
+/// first: a client with uncommitted writes runs only blind writes.
 pub(crate) fn execute(
     srv: &Arc<Shared>,
     client: &mut Client,
     out: &mut Reply,
     writes: &mut Writes,
+    spec: Option<&'static CommandSpec>,
     args: Args<'_>,
 ) {
     srv.counters.commands_processed.fetch_add(1, Ordering::Relaxed);
-    let Some(spec) = lookup(args.get(0)) else {
+    let Some(spec) = spec else {
         out.error(&unknown_command(args));
         return;
     };
@@ -199,8 +206,7 @@ pub(crate) fn execute(
     }
     {
         let mut d = client.info.detail();
-        d.last_command.clear();
-        d.last_command.push_str(spec.name);
+        d.last_command = spec.name;
         d.last_active = Some(std::time::Instant::now());
     }
     let reply_from = out.len();

@@ -241,7 +241,9 @@ impl Iter {
     /// range and, under a time range, the narrowed key range. Chooses the
     /// files if the scan has not started (it then reads those).
     pub fn scan_plan(&mut self) -> Result<ScanPlan> {
-        self.prepare()?;
+        if !self.prepared {
+            self.prepare()?;
+        }
         Ok(self.plan.clone())
     }
 
@@ -430,7 +432,9 @@ impl Iter {
     /// Positions the front side on the next visible entry. Returns false at
     /// the end of the range.
     fn advance_front(&mut self) -> Result<bool> {
-        self.prepare()?;
+        if !self.prepared {
+            self.prepare()?;
+        }
         if self.done {
             return Ok(false);
         }
@@ -487,7 +491,9 @@ impl Iter {
 
     /// Positions the back side on the previous visible entry, copying it.
     fn advance_back(&mut self) -> Result<bool> {
-        self.prepare()?;
+        if !self.prepared {
+            self.prepare()?;
+        }
         if self.done {
             return Ok(false);
         }

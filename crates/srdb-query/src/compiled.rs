@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use srdb_schema::{decode_time, RowView, Schema, SchemaError, ValueRef};
+use srdb_schema::{decode_time, RowView, Schema, SchemaError, Value, ValueRef};
 
 use crate::eval::condition;
 use crate::{Expr, Op, QueryError};
@@ -27,7 +27,25 @@ enum Column {
 
 #[derive(Clone, Debug)]
 enum Node {
-    Cond { column: Column, op: Op },
+    /// A comparison with a literal that is not NULL (`=`, `!=`, `<`, `>`,
+    /// `<=`, `>=`): true when the field is not NULL and its order against
+    /// the literal is one `accept` holds (indexed by `Ordering as i8 + 1`).
+    /// The same answers as `condition`, without matching the operator per row.
+    Compare {
+        column: Column,
+        literal: Value,
+        accept: [bool; 3],
+    },
+    /// `BETWEEN` two literals that are not NULL.
+    Range {
+        column: Column,
+        low: Value,
+        high: Value,
+    },
+    Cond {
+        column: Column,
+        op: Op,
+    },
     And(Vec<Node>),
     Or(Vec<Node>),
     Not(Box<Node>),
@@ -106,7 +124,33 @@ fn compile(expr: &Expr, schema: &Schema, reads_fields: &mut bool) -> Result<Node
                     )
                 }
             };
-            Node::Cond { column, op: op.clone() }
+            // Which orders of `field` against the literal make it true.
+            let accept = match op {
+                Op::Eq(_) => Some([false, true, false]),
+                Op::Ne(_) => Some([true, false, true]),
+                Op::Lt(_) => Some([true, false, false]),
+                Op::Gt(_) => Some([false, false, true]),
+                Op::Lte(_) => Some([true, true, false]),
+                Op::Gte(_) => Some([false, true, true]),
+                _ => None,
+            };
+            match (op, accept) {
+                (
+                    Op::Eq(literal)
+                    | Op::Ne(literal)
+                    | Op::Lt(literal)
+                    | Op::Gt(literal)
+                    | Op::Lte(literal)
+                    | Op::Gte(literal),
+                    Some(accept),
+                ) if !literal.is_null() => {
+                    Node::Compare { column, literal: literal.clone(), accept }
+                }
+                (Op::Between(low, high), _) if !low.is_null() && !high.is_null() => {
+                    Node::Range { column, low: low.clone(), high: high.clone() }
+                }
+                _ => Node::Cond { column, op: op.clone() },
+            }
         }
         Expr::And(members) => Node::And(all(members, reads_fields)?),
         Expr::Or(members) => Node::Or(all(members, reads_fields)?),
@@ -139,6 +183,14 @@ impl<'a> Encoded<'a> {
 /// member that settles them, so later fields are not read.
 fn truth(node: &Node, seq: u64, row: &Encoded<'_>) -> Result<Option<bool>, SchemaError> {
     match node {
+        Node::Compare { column, literal, accept } => {
+            let v = row.value(*column, seq)?;
+            Ok((!v.is_null()).then(|| accept[(v.cmp_value(literal) as i8 + 1) as usize]))
+        }
+        Node::Range { column, low, high } => {
+            let v = row.value(*column, seq)?;
+            Ok((!v.is_null()).then(|| v.cmp_value(low).is_ge() && v.cmp_value(high).is_le()))
+        }
         Node::Cond { column, op } => Ok(condition(&row.value(*column, seq)?, op)),
         Node::Not(inner) => Ok(truth(inner, seq, row)?.map(|t| !t)),
         Node::And(members) => {

@@ -38,13 +38,18 @@ impl Row {
     }
 
     /// Sets `name` to `value`, returning the value it replaces.
-    pub fn insert(&mut self, name: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
-        let name: String = name.into();
+    ///
+    /// The name is copied once, straight into the row's shared name (an
+    /// `Arc<str>`), whether it is given as a `&str` or a `String`: taking
+    /// `Into<String>` cost a `String` and then the `Arc` for every field of
+    /// every inserted row.
+    pub fn insert(&mut self, name: impl AsRef<str>, value: impl Into<Value>) -> Option<Value> {
+        let name = name.as_ref();
         let value = value.into();
         match self.entries.iter_mut().find(|(n, _)| **n == *name) {
             Some((_, slot)) => Some(std::mem::replace(slot, value)),
             None => {
-                self.entries.push((name.into(), value));
+                self.entries.push((Arc::from(name), value));
                 None
             }
         }
@@ -62,7 +67,7 @@ impl Row {
 
     /// [`Row::insert`] for chaining.
     #[must_use]
-    pub fn with(mut self, name: impl Into<String>, value: impl Into<Value>) -> Row {
+    pub fn with(mut self, name: impl AsRef<str>, value: impl Into<Value>) -> Row {
         self.insert(name, value);
         self
     }
@@ -114,7 +119,7 @@ impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Row {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let mut row = Row::new();
         for (name, value) in iter {
-            row.insert(name, value);
+            row.insert(name.into(), value);
         }
         row
     }

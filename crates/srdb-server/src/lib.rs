@@ -7,7 +7,7 @@
 //!
 //! # Design
 //!
-//! A few event loops (`event_loops`, default 1) serve all connections with
+//! A few event loops (`event_loops`, default 2) serve all connections with
 //! nonblocking sockets (mio: epoll on Linux); the thread that called
 //! [`Server::run`] accepts connections and deals them to the loops in turn.
 //! Each loop owns its connections: it reads what arrived into their
@@ -29,11 +29,13 @@
 //! connection reads nothing more until its reply comes back, the others go
 //! on.
 //!
-//! Measured on the reference machine (2 cores, redis-benchmark with 50
-//! clients on the same machine): one loop and no handoff between threads
-//! replaced a thread per connection plus a writer thread, which spent most
-//! of their time waking one another. A second loop competes for the core
-//! redis-benchmark needs and for the engine's locks (see `DEFAULT_EVENT_LOOPS`).
+//! This replaced a thread per connection plus a writer thread combining
+//! blind writes: on the reference machine (2 cores, redis-benchmark with 50
+//! clients) that was 50+ threads and two wake-ups per request. Now a
+//! request costs one `recv` and one `send` and a loop iteration one
+//! `epoll_wait` (and one fsync under `SyncPolicy::Always`) shared by the
+//! requests of all ready connections. How many loops: see
+//! [`limits::DEFAULT_EVENT_LOOPS`].
 //!
 //! Read-modify-write commands are atomic across connections: they run
 //! through `srdb::Kv::update`, which holds the key's striped lock across the

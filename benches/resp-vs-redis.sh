@@ -11,6 +11,8 @@
 #   redis-server --save '' --appendonly yes --appendfsync always (vs --sync always)
 #   srdb serve --sync periodic --http-addr off
 #   srdb serve --sync always --http-addr off
+# srdb's other settings come from the environment as usual, e.g.
+#   SRDB_EVENT_LOOPS=1 benches/resp-vs-redis.sh   # one event loop instead of two
 set -euo pipefail
 
 rounds=${1:-3}

@@ -192,3 +192,34 @@ fn shutdown_waits_for_a_command_running_on_a_worker() {
     assert!(c.closed(), "the connection ends after its replies");
     stopper.join().unwrap();
 }
+
+#[test]
+fn commands_on_workers_keep_their_place_in_a_pipeline() {
+    let s = TestServer::start();
+    let mut c = s.raw();
+    // An MSET of more than 1024 arguments runs on a worker; the SET before
+    // it is committed first, the GET after it sees it.
+    let pairs: Vec<(String, String)> =
+        (0..600).map(|i| (format!("m{i}"), format!("{i}"))).collect();
+    let mut mset: Vec<&[u8]> = vec![b"MSET", b"a", b"2"];
+    for (k, v) in &pairs {
+        mset.push(k.as_bytes());
+        mset.push(v.as_bytes());
+    }
+    let mut batch = encode(&[b"SET", b"a", b"1"]);
+    batch.extend(encode(&mset));
+    batch.extend(encode(&[b"GET", b"a"]));
+    batch.extend(encode(&[b"SET", b"a", b"3"]));
+    // SCAN with a COUNT over 1000 runs on a worker too.
+    batch.extend(encode(&[b"SCAN", b"0", b"MATCH", b"a", b"COUNT", b"5000"]));
+    batch.extend(encode(&[b"GET", b"a"]));
+    batch.extend(encode(&[b"GET", b"m599"]));
+    c.send(&batch);
+    assert_eq!(c.reply(), "+OK\r\n");
+    assert_eq!(c.reply(), "+OK\r\n");
+    assert_eq!(c.reply(), "$1\r\n2\r\n");
+    assert_eq!(c.reply(), "+OK\r\n");
+    assert_eq!(c.reply(), "*2\r\n$1\r\n0\r\n*1\r\n$1\r\na\r\n");
+    assert_eq!(c.reply(), "$1\r\n3\r\n");
+    assert_eq!(c.reply(), "$3\r\n599\r\n");
+}

@@ -206,6 +206,36 @@ mod tests {
         assert!(lookup(b"").is_none());
     }
 
+    /// Whether `line` (an inline command) is a blind write and is slow.
+    fn kinds(line: &str) -> (bool, bool) {
+        let buf = format!("{line}\r\n").into_bytes();
+        let mut parser = crate::resp::RequestParser::new();
+        let limits = crate::resp::ParserLimits { max_args: 100, max_bulk_bytes: 100 };
+        parser.parse(&buf, &limits).unwrap().unwrap();
+        let args = parser.args(&buf);
+        let spec = lookup(args.get(0)).unwrap();
+        (spec.blind_write(args), spec.slow(args))
+    }
+
+    #[test]
+    fn blind_writes_and_slow_commands_are_told_apart() {
+        assert_eq!(kinds("SET k v"), (true, false));
+        assert_eq!(kinds("set k v EX 10"), (true, false));
+        assert_eq!(kinds("MSET a 1 b 2"), (true, false));
+        for reads_first in
+            ["SET k v NX", "SET k v xx", "SET k v GET", "SET k v KEEPTTL", "SETNX k v"]
+        {
+            assert_eq!(kinds(reads_first), (false, false), "{reads_first}");
+        }
+        assert_eq!(kinds("GET k"), (false, false));
+        assert_eq!(kinds("KEYS *"), (false, true));
+        assert_eq!(kinds("TABLE.QUERY t"), (false, true));
+        assert_eq!(kinds("SCAN 0"), (false, false));
+        assert_eq!(kinds("SCAN 0 COUNT 1000"), (false, false));
+        assert_eq!(kinds("SCAN 0 MATCH a* COUNT 1001"), (false, true));
+        assert_eq!(kinds("SCAN 0 COUNT x"), (false, false));
+    }
+
     #[test]
     fn arity_follows_redis_convention() {
         let get = lookup(b"get").unwrap();

@@ -38,6 +38,12 @@ impl<'a> SearchKey<'a> {
         SearchKey::new(user_key, read_trailer(tail))
     }
 
+    /// [`key_prefix`] of the user key.
+    #[inline]
+    pub(crate) fn prefix(&self) -> u64 {
+        self.prefix
+    }
+
     /// Compares this key with a stored one given as its user key and
     /// trailer, in internal-key order.
     #[inline]

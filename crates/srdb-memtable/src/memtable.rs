@@ -20,15 +20,15 @@ use crate::key::{trailer, SearchKey};
 use crate::skiplist::{SkipList, Splice};
 
 /// Bytes an entry takes in the memtable's arena besides its key and value,
-/// on average: a 16-byte node header, a tower of next pointers whose height
+/// on average: a 24-byte node header, a tower of next pointers whose height
 /// is geometric with p = 1/4 (1.33 pointers, 11 bytes, on average), the
 /// 8-byte trailer of the internal key and alignment to 8 bytes (3.5 bytes on
-/// average): 16 + 11 + 8 + 3.5, rounded up to 40.
+/// average): 24 + 11 + 8 + 3.5, rounded up to 48.
 ///
 /// Use it to estimate; the exact figure of an entry is what
 /// [`Memtable::insert`] and [`Inserter::insert`] return, and
 /// [`Memtable::approximate_bytes`] sums those.
-pub const ENTRY_OVERHEAD_BYTES: usize = 40;
+pub const ENTRY_OVERHEAD_BYTES: usize = 48;
 
 /// One version found by [`Memtable::get`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,7 +58,7 @@ pub struct Memtable {
 }
 
 impl Memtable {
-    /// An empty memtable. It reserves its skiplist's head (120 bytes) and no
+    /// An empty memtable. It reserves its skiplist's head (128 bytes) and no
     /// arena chunk until the first insert.
     pub fn new() -> Self {
         Memtable {
@@ -300,8 +300,8 @@ mod tests {
         let a = put(&m, b"abc", 9, b"12345");
         let b = m.insert(b"x", 0, Kind::Delete, b"");
         // Header, at least one pointer, key, trailer, value, rounded to 8.
-        assert!(a >= 16 + 8 + 3 + 8 + 5 && a.is_multiple_of(8), "{a}");
-        assert!(b >= 16 + 8 + 1 + 8 && b.is_multiple_of(8), "{b}");
+        assert!(a >= 24 + 8 + 3 + 8 + 5 && a.is_multiple_of(8), "{a}");
+        assert!(b >= 24 + 8 + 1 + 8 && b.is_multiple_of(8), "{b}");
         assert_eq!(m.len(), 2);
         assert_eq!((m.min_seqno(), m.max_seqno()), (Some(0), Some(9)));
         assert_eq!(m.approximate_bytes(), a + b);

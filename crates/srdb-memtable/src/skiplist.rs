@@ -6,11 +6,20 @@
 //! One arena piece per entry, 8-byte aligned:
 //!
 //! ```text
-//! +---------+-----------+--------+------+--------------------+-----------------+-------+-----+
-//! | key_len | value_len | height | pad  | tower: height x    | user key        | trail | val |
-//! | u32     | u32       | u32    | u32  | AtomicPtr<Node>    | (key_len bytes) | u64LE | ... |
-//! +---------+-----------+--------+------+--------------------+-----------------+-------+-----+
+//! +--------+---------+-----------+--------+-----+-----------------+-----------------+-------+-----+
+//! | prefix | key_len | value_len | height | pad | tower: height x | user key        | trail | val |
+//! | u64    | u32     | u32       | u32    | u32 | AtomicPtr<Node> | (key_len bytes) | u64LE | ... |
+//! +--------+---------+-----------+--------+-----+-----------------+-----------------+-------+-----+
 //! ```
+//!
+//! `prefix` is [`crate::key::key_prefix`] of the user key: a search step
+//! compares it and follows `tower[level]`, both in the node's first 64
+//! bytes, and reads the key bytes only when prefixes tie. Without it,
+//! random single inserts of 16-byte keys into a 200k-entry memtable were a
+//! third slower than with crossbeam's skiplist before it (3.0 against 2.3 us,
+//! run alternately on a loaded machine), although they took 35% fewer
+//! instructions: the key often starts in the next cache line, a second miss
+//! per step. With it the two are level.
 //!
 //! `tower[i]` is the next node at level `i`. The user key followed by the
 //! trailer is exactly an encoded `srdb_key` internal key, so iterators hand
@@ -60,7 +69,7 @@ use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use srdb_key::TRAILER_BYTES;
 
 use crate::arena::{Arena, ALIGN};
-use crate::key::{read_trailer, SearchKey};
+use crate::key::{key_prefix, read_trailer, SearchKey};
 
 /// The tallest tower. With p = 1/4, 12 levels index 4^12 = 16M entries at
 /// full speed, far beyond a memtable (a 24 MiB memtable of the smallest
@@ -71,6 +80,7 @@ pub(crate) const MAX_HEIGHT: usize = 12;
 /// piece (see the module documentation).
 #[repr(C)]
 struct Node {
+    prefix: u64,
     key_len: u32,
     value_len: u32,
     height: u32,
@@ -94,8 +104,8 @@ fn node_bytes(height: usize, key_len: usize, value_len: usize) -> usize {
 /// outlives `'a`) whose height is above `level`.
 #[inline]
 unsafe fn tower<'a>(node: *const Node, level: usize) -> &'a AtomicPtr<Node> {
-    // SAFETY: the tower starts right after the 16-byte header, is aligned
-    // (pieces are 8-aligned and the header is 16 bytes), and holds `height`
+    // SAFETY: the tower starts right after the 24-byte header, is aligned
+    // (pieces are 8-aligned and the header is 24 bytes), and holds `height`
     // initialised `AtomicPtr`s, so `level < height` is in bounds. The pointer
     // is derived from `node`, which carries the provenance of the whole arena
     // piece. The caller guarantees the piece lives for `'a`.
@@ -251,6 +261,7 @@ impl SkipList {
         // empty (the trailer bytes are zero and never read).
         unsafe {
             head.as_ptr().write(Node {
+                prefix: 0,
                 key_len: 0,
                 value_len: 0,
                 height: MAX_HEIGHT as u32,
@@ -304,8 +315,17 @@ impl SkipList {
     /// Whether `key` sorts after the (non-head) `node`.
     #[inline]
     fn key_is_after(&self, key: &SearchKey<'_>, node: *const Node) -> bool {
-        let n = self.node_ref(node);
-        key.cmp_stored(n.user_key(), n.trailer()).is_gt()
+        self.compare(key, self.node_ref(node)).is_gt()
+    }
+
+    /// `key` against a node: the prefixes in the node's header first.
+    #[inline]
+    fn compare(&self, key: &SearchKey<'_>, node: NodeRef<'_>) -> std::cmp::Ordering {
+        let prefix = node.header().prefix;
+        if key.prefix() != prefix {
+            return key.prefix().cmp(&prefix);
+        }
+        key.cmp_stored(node.user_key(), node.trailer())
     }
 
     /// The first node at or after `key`.
@@ -333,8 +353,7 @@ impl SkipList {
             // SAFETY: `x` is the head or a node reached at `level` or above.
             let n = unsafe { self.next(x, level) };
             let advance = !n.is_null() && {
-                let nr = self.node_ref(n);
-                let order = key.cmp_stored(nr.user_key(), nr.trailer());
+                let order = self.compare(key, self.node_ref(n));
                 order.is_gt() || (or_equal && order.is_eq())
             };
             if advance {
@@ -408,7 +427,13 @@ impl SkipList {
         // (so the tower holds null pointers) and ours alone until published
         // below.
         unsafe {
-            node.as_ptr().write(Node { key_len, value_len, height: height as u32, _pad: 0 });
+            node.as_ptr().write(Node {
+                prefix: key_prefix(user_key),
+                key_len,
+                value_len,
+                height: height as u32,
+                _pad: 0,
+            });
             let mut at = node.as_ptr().cast::<u8>().add(HEADER_BYTES + height * POINTER_BYTES);
             ptr::copy_nonoverlapping(user_key.as_ptr(), at, user_key.len());
             at = at.add(user_key.len());
@@ -491,8 +516,7 @@ impl SkipList {
     /// Whether `key` sorts before the (non-head) `node`.
     #[inline]
     fn key_is_before(&self, key: &SearchKey<'_>, node: *const Node) -> bool {
-        let n = self.node_ref(node);
-        key.cmp_stored(n.user_key(), n.trailer()).is_lt()
+        self.compare(key, self.node_ref(node)).is_lt()
     }
 
     /// Whether `splice` at `level` still holds `key` between its nodes, and

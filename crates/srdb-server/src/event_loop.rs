@@ -683,7 +683,14 @@ impl EventLoop {
             let conn = self.conn(i);
             conn.dirty = false;
             if !conn.flush(&srv) {
-                self.close(i);
+                if conn.client.is_some() {
+                    self.close(i);
+                } else {
+                    // A worker runs its command: the connection closes
+                    // once the worker has handed the client back.
+                    conn.closing = true;
+                    conn.no_more_input = true;
+                }
                 continue;
             }
             let unsent = conn.unsent();

@@ -223,3 +223,29 @@ fn commands_on_workers_keep_their_place_in_a_pipeline() {
     assert_eq!(c.reply(), "$1\r\n3\r\n");
     assert_eq!(c.reply(), "$3\r\n599\r\n");
 }
+
+#[test]
+fn a_client_that_leaves_while_its_command_runs_on_a_worker_is_cleaned_up() {
+    let s = TestServer::with(|c| c.event_loops = 1);
+    let mut watcher = s.raw();
+    fill(&mut watcher, 200_000);
+    for _ in 0..3 {
+        let mut gone = s.raw();
+        gone.send(&encode(&[b"KEYS", b"*"]));
+        drop(gone);
+    }
+    // Connections that come and go meanwhile get the freed slots.
+    for _ in 0..20 {
+        assert_eq!(s.raw().cmd("PING"), "+PONG\r\n");
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let list = watcher.cmd("CLIENT LIST");
+        if list.matches("id=").count() == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "clients left behind: {list}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(watcher.cmd("DBSIZE"), ":200000\r\n");
+}

@@ -368,7 +368,7 @@ impl Iter {
             let first = parse_checked(it.key())?.user_key.to_vec();
             it.seek_to_last().map_err(Error::Iter)?;
             let last = parse_checked(it.key())?.user_key.to_vec();
-            mems.push(Unit { it: UnitIter::Boxed(Box::new(it)), first, last });
+            mems.push(Unit::clamped(Box::new(it), first, last));
         }
         let files: Vec<&Arc<Table>> =
             levels.iter().flatten().filter(|t| self.overlaps(&t.meta) && !skipped(t)).collect();

@@ -106,3 +106,30 @@ fn snapshots_stay_consistent_under_writes_flushes_and_compactions() {
         }
     }
 }
+
+/// A scan whose sources do not overlap walks them one after another; a key
+/// written into the memtable while the scan runs, outside the range the
+/// memtable held when the scan began, must neither show up nor cut the scan
+/// short.
+#[test]
+fn a_write_during_a_scan_neither_shows_nor_ends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path(), Options::default()).unwrap();
+    let ks = engine.create_keyspace("k", KeyspaceOptions::default()).unwrap();
+    ks.put("x", "file").unwrap();
+    ks.put("y", "file").unwrap();
+    engine.flush().unwrap();
+    ks.put("a", "mem").unwrap();
+    ks.put("b", "mem").unwrap();
+
+    let mut scan = ks.range(b"a".to_vec()..b"z".to_vec());
+    let first = scan.next().unwrap().unwrap();
+    assert_eq!(first.0, b"a");
+    // After `b` in the memtable and before the file's keys in the scan's
+    // order of sources; past the scan's upper bound.
+    ks.put("zz", "new").unwrap();
+    // Inside the bound, below every key the scan has left to read.
+    ks.put("c", "new").unwrap();
+    let rest: Vec<Vec<u8>> = scan.map(|entry| entry.unwrap().0).collect();
+    assert_eq!(rest, [b"b".to_vec(), b"x".to_vec(), b"y".to_vec()]);
+}

@@ -12,12 +12,20 @@
 //! SST files are held by their concrete iterator type, so stepping through
 //! one costs no virtual call; memtables (a few at most) are boxed.
 //!
+//! The active memtable keeps taking inserts while a scan reads it, so its
+//! bounds, read when the scan began, may no longer hold every key it has:
+//! a key inserted since (newer than the scan's snapshot, so never part of
+//! its answer) can sort outside them, and stepping onto it would put an
+//! entry out of order in the concatenation (ending a bounded scan early, for
+//! one). A memtable unit is therefore [`Clamped`] to its bounds: it seeks
+//! within them and is not valid outside them.
+//!
 //! Invariant: `units` are sorted by user key, each unit's last user key is
 //! strictly below the next unit's first one, and every entry of a unit has a
 //! user key within the unit's bounds. Internal keys order by user key first,
 //! so the concatenation of the units is in internal-key order.
 
-use srdb_key::{BoxError, InternalIterator, TRAILER_BYTES};
+use srdb_key::{BoxError, InternalIterator, InternalKey, Kind, SeqNo, TRAILER_BYTES};
 use srdb_sst::SstIter;
 
 /// One source of a concatenation with the inclusive range of its user keys.
@@ -27,19 +35,98 @@ pub(crate) struct Unit {
     pub(crate) last: Vec<u8>,
 }
 
+impl Unit {
+    /// A unit of a source that may take inserts while it is read (a
+    /// memtable), holding user keys `first..=last` when the scan began.
+    pub(crate) fn clamped(
+        it: Box<dyn InternalIterator + Send>,
+        first: Vec<u8>,
+        last: Vec<u8>,
+    ) -> Unit {
+        let it = Clamped::new(it, &first, &last);
+        Unit { it: UnitIter::Clamped(it), first, last }
+    }
+}
+
 /// The iterator of one unit.
 pub(crate) enum UnitIter {
     /// An SST file.
     Sst(SstIter),
     /// Anything else (a memtable).
-    Boxed(Box<dyn InternalIterator + Send>),
+    Clamped(Clamped),
+}
+
+/// An iterator restricted to the user keys `first..=last`: it never lands
+/// outside them, whatever was inserted into its source since they were read.
+pub(crate) struct Clamped {
+    it: Box<dyn InternalIterator + Send>,
+    /// The smallest internal key of `first` and the largest of `last`.
+    first: InternalKey,
+    last: InternalKey,
+}
+
+impl Clamped {
+    fn new(it: Box<dyn InternalIterator + Send>, first: &[u8], last: &[u8]) -> Clamped {
+        Clamped {
+            it,
+            first: srdb_key::seek_key(first, srdb_key::MAX_SEQNO),
+            last: InternalKey::new(last, SeqNo::MIN, Kind::Delete),
+        }
+    }
+
+    fn in_bounds(&self, ikey: &[u8]) -> bool {
+        srdb_key::compare_internal(ikey, self.first.as_bytes()).is_ge()
+            && srdb_key::compare_internal(ikey, self.last.as_bytes()).is_le()
+    }
+}
+
+impl InternalIterator for Clamped {
+    #[inline]
+    fn valid(&self) -> bool {
+        self.it.valid() && self.in_bounds(self.it.key())
+    }
+    #[inline]
+    fn key(&self) -> &[u8] {
+        self.it.key()
+    }
+    #[inline]
+    fn value(&self) -> &[u8] {
+        self.it.value()
+    }
+    fn seek_to_first(&mut self) -> Result<(), BoxError> {
+        self.it.seek(self.first.as_bytes())
+    }
+    fn seek_to_last(&mut self) -> Result<(), BoxError> {
+        self.it.seek_for_prev(self.last.as_bytes())
+    }
+    fn seek(&mut self, target: &[u8]) -> Result<(), BoxError> {
+        if srdb_key::compare_internal(target, self.first.as_bytes()).is_lt() {
+            self.seek_to_first()
+        } else {
+            self.it.seek(target)
+        }
+    }
+    fn seek_for_prev(&mut self, target: &[u8]) -> Result<(), BoxError> {
+        if srdb_key::compare_internal(target, self.last.as_bytes()).is_gt() {
+            self.seek_to_last()
+        } else {
+            self.it.seek_for_prev(target)
+        }
+    }
+    #[inline]
+    fn next(&mut self) -> Result<(), BoxError> {
+        self.it.next()
+    }
+    fn prev(&mut self) -> Result<(), BoxError> {
+        self.it.prev()
+    }
 }
 
 macro_rules! dispatch {
     ($it:expr, $i:ident => $e:expr) => {
         match $it {
             UnitIter::Sst($i) => $e,
-            UnitIter::Boxed($i) => $e,
+            UnitIter::Clamped($i) => $e,
         }
     };
 }
@@ -263,11 +350,11 @@ mod tests {
             .map(|entries| {
                 let entries: Vec<(Vec<u8>, Vec<u8>)> =
                     entries.iter().map(|(k, s)| (ikey(k, *s), k.to_vec())).collect();
-                Unit {
-                    first: entries.first().map(|e| e.1.clone()).unwrap_or_default(),
-                    last: entries.last().map(|e| e.1.clone()).unwrap_or_default(),
-                    it: UnitIter::Boxed(Box::new(VecIterator::new(entries))),
-                }
+                Unit::clamped(
+                    Box::new(VecIterator::new(entries.clone())),
+                    entries.first().map(|e| e.1.clone()).unwrap_or_default(),
+                    entries.last().map(|e| e.1.clone()).unwrap_or_default(),
+                )
             })
             .collect()
     }
@@ -336,6 +423,35 @@ mod tests {
         assert_eq!(backward(&mut it), vec![ikey(b"c", 1), ikey(b"a", 1)]);
         it.seek(&ikey(b"b", 1)).unwrap();
         assert_eq!(it.key(), ikey(b"c", 1));
+    }
+
+    #[test]
+    fn keys_a_memtable_took_after_its_bounds_were_read_are_not_stepped_on() {
+        // The middle unit's bounds are b..=d; since they were read it took
+        // `a` and `e` (newer versions, out of place in the concatenation).
+        let entries: Vec<(Vec<u8>, Vec<u8>)> = [(b"a", 9), (b"b", 1), (b"d", 1), (b"e", 9)]
+            .iter()
+            .map(|(k, s)| (ikey(*k, *s), k.to_vec()))
+            .collect();
+        let live = Unit::clamped(Box::new(VecIterator::new(entries)), b"b".to_vec(), b"d".to_vec());
+        let mut units = units(&[&[(b"0", 1)], &[(b"x", 1)]]);
+        units.insert(1, live);
+        let expected = [ikey(b"0", 1), ikey(b"b", 1), ikey(b"d", 1), ikey(b"x", 1)];
+        let mut it = Concat::new(units);
+        it.seek_to_first().unwrap();
+        assert_eq!(forward(&mut it), expected);
+        it.seek_to_last().unwrap();
+        let mut reversed = expected.to_vec();
+        reversed.reverse();
+        assert_eq!(backward(&mut it), reversed);
+        it.seek(&ikey(b"1", 1)).unwrap();
+        assert_eq!(it.key(), ikey(b"b", 1));
+        it.seek(&ikey(b"d", 0)).unwrap();
+        assert_eq!(it.key(), ikey(b"x", 1));
+        it.seek_for_prev(&ikey(b"w", 1)).unwrap();
+        assert_eq!(it.key(), ikey(b"d", 1));
+        it.seek_for_prev(&ikey(b"b", 5)).unwrap();
+        assert_eq!(it.key(), ikey(b"0", 1));
     }
 
     #[test]

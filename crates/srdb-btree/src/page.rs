@@ -211,7 +211,8 @@ fn u16_at(bytes: &[u8], at: usize) -> u16 {
 }
 
 fn u32_at(bytes: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+    let word: [u8; 4] = bytes[at..at + 4].try_into().expect("a 4-byte range");
+    u32::from_le_bytes(word)
 }
 
 impl<'a> Page<'a> {
@@ -289,24 +290,47 @@ impl<'a> Page<'a> {
         self.offset + self.len()
     }
 
+    // Errors are built out of line, so that the checks on the search path
+    // (every probe of a lookup decodes a slot, a varint and a key span)
+    // inline into it as a compare and a branch.
+    #[cold]
+    #[inline(never)]
     fn bad<T>(&self, at: usize, reason: String) -> Result<T> {
         Err(corruption(self.offset, format!("at byte {at} of the page, {reason}")))
     }
 
     /// Start of entry `slot` within the page, checked to lie after the slots.
+    #[inline]
     fn entry_start(&self, slot: usize) -> Result<usize> {
         debug_assert!(slot < self.count, "slot {slot} of a {}-entry page", self.count);
         let at = PAGE_HEADER_BYTES + SLOT_BYTES * slot;
         let start = u32_at(self.bytes, at) as usize;
         let first = PAGE_HEADER_BYTES + SLOT_BYTES * self.count;
         if start < first || start >= self.bytes.len() {
-            return self.bad(at, format!("slot {slot} points to {start}, outside the entry area"));
+            return self.slot_outside(slot, at, start);
         }
         Ok(start)
     }
 
+    #[cold]
+    #[inline(never)]
+    fn slot_outside(&self, slot: usize, at: usize, start: usize) -> Result<usize> {
+        self.bad(at, format!("slot {slot} points to {start}, outside the entry area"))
+    }
+
     /// Decodes the varint at `at`, returning it and the position after it.
+    /// Keys and values shorter than 128 bytes, the usual case, have one-byte
+    /// lengths, decoded here; longer ones in [`Page::varint_long`].
+    #[inline]
     fn varint(&self, at: usize) -> Result<(usize, usize)> {
+        match self.bytes.get(at) {
+            Some(&byte) if byte < 0x80 => Ok((usize::from(byte), at + 1)),
+            _ => self.varint_long(at),
+        }
+    }
+
+    #[inline(never)]
+    fn varint_long(&self, at: usize) -> Result<(usize, usize)> {
         let mut value: u64 = 0;
         for i in 0..MAX_VARINT_BYTES {
             let Some(&byte) = self.bytes.get(at + i) else {
@@ -324,14 +348,22 @@ impl<'a> Page<'a> {
     }
 
     /// Takes `len` bytes at `at`, returning the range and the position after.
-    fn span(&self, at: usize, len: usize, what: &str) -> Result<(usize, usize)> {
+    #[inline]
+    fn span(&self, at: usize, len: usize, what: &'static str) -> Result<(usize, usize)> {
         match at.checked_add(len) {
             Some(end) if end <= self.bytes.len() => Ok((at, end)),
-            _ => self.bad(at, format!("a {len}-byte {what} runs past the end of the page")),
+            _ => self.span_past_end(at, len, what),
         }
     }
 
+    #[cold]
+    #[inline(never)]
+    fn span_past_end(&self, at: usize, len: usize, what: &str) -> Result<(usize, usize)> {
+        self.bad(at, format!("a {len}-byte {what} runs past the end of the page"))
+    }
+
     /// The key of entry `slot` and the position just after it.
+    #[inline]
     fn key_span(&self, slot: usize) -> Result<(usize, usize)> {
         let start = self.entry_start(slot)?;
         let (key_len, key_at) = self.varint(start)?;
@@ -339,6 +371,7 @@ impl<'a> Page<'a> {
     }
 
     /// The key of entry `slot`, of either kind of page.
+    #[inline]
     pub(crate) fn key(&self, slot: usize) -> Result<&'a [u8]> {
         let (start, end) = self.key_span(slot)?;
         Ok(&self.bytes[start..end])
@@ -373,7 +406,8 @@ impl<'a> Page<'a> {
     /// streams the page, where a binary search would otherwise wait for one
     /// dependent memory access after another (measured in the crate's
     /// benchmark: about 2x faster lookups in a tree larger than the CPU
-    /// caches, a few ns slower in one that fits).
+    /// caches, a few ns slower in one that fits). Lookups warm pages only in
+    /// trees of at least `WARM_TREE_BYTES_MIN`.
     pub(crate) fn warm(&self) {
         const CACHE_LINE_BYTES: usize = 64;
         if self.units != 1 {

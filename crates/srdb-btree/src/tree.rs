@@ -14,7 +14,7 @@
 
 use crate::cursor::Cursor;
 use crate::error::{corruption, Result};
-use crate::limits::PAGE_BYTES;
+use crate::limits::{PAGE_BYTES, WARM_TREE_BYTES_MIN};
 use crate::page::Page;
 use crate::{KeyCmp, TreeMeta};
 use std::cmp::Ordering;
@@ -241,7 +241,7 @@ impl<'a> BTree<'a> {
         }
         let mut page = self.root(self.check_crc)?;
         loop {
-            if !self.check_crc {
+            if !self.check_crc && self.meta.bytes >= WARM_TREE_BYTES_MIN {
                 // Checksumming already streamed the page into the cache.
                 page.warm();
             }

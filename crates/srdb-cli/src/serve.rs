@@ -77,7 +77,7 @@ pub struct ServeArgs {
     #[arg(long, env = "SRDB_MAX_REPLY_BYTES", value_name = "BYTES")]
     max_reply_bytes: Option<usize>,
     /// Threads serving Redis-protocol connections, each an event loop
-    /// [default: 2]
+    /// [default: 1]
     #[arg(long, env = "SRDB_EVENT_LOOPS", value_name = "N")]
     event_loops: Option<usize>,
     /// Address of the HTTP API and Web UI, or `off` [default: 127.0.0.1:8080]

@@ -7,7 +7,7 @@
 //!
 //! # Design
 //!
-//! A few event loops (`event_loops`, default 2) serve all connections with
+//! A few event loops (`event_loops`, default 1) serve all connections with
 //! nonblocking sockets (mio: epoll on Linux); the thread that called
 //! [`Server::run`] accepts connections and deals them to the loops in turn.
 //! Each loop owns its connections: it reads what arrived into their

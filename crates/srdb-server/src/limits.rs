@@ -74,12 +74,14 @@ pub const REPLY_FLUSH_BYTES: usize = 64 * 1024;
 /// Default `event_loops`: the threads that serve connections, each owning
 /// its share of them (assigned in turn as they connect). Measured on the
 /// reference machine (2 cores shared with redis-benchmark, 50 clients,
-/// 100-byte values, medians of 3 rounds), two loops against one: pipelined
-/// GETs +62% and SETs +23%, `--sync always` SETs +24%, unpipelined GETs
-/// even and SETs -12%. A loop spends most of its time in the engine (the
-/// memtable search of a GET), so a second loop puts the other core to work
-/// when the client leaves room for it.
-pub const DEFAULT_EVENT_LOOPS: usize = 2;
+/// 100-byte values, one and two loops side by side in three runs of three
+/// rounds each): unpipelined SETs and GETs were up to 28% faster with one
+/// loop in two runs of three and even in the third; pipelined ones even in
+/// two runs and up to 62% faster with two loops in one; `--sync always`
+/// SETs moved with the disk, either way. One loop leaves the second core to
+/// the clients (redis-benchmark needs most of one) and to the engine's
+/// flushes and compactions; raise it where cores are plenty.
+pub const DEFAULT_EVENT_LOOPS: usize = 1;
 
 /// Most `event_loops` a configuration may ask for.
 pub const MAX_EVENT_LOOPS: usize = 64;

@@ -164,10 +164,14 @@ impl Server {
                         // Out of file descriptors or a connection reset
                         // before accept: the listener itself is fine.
                         // Pausing avoids a busy loop while descriptors stay
-                        // exhausted.
+                        // exhausted; accepting again (not waiting for the
+                        // next readiness, which comes only with the next
+                        // connection) picks up those still queued.
                         eprintln!("srdb: accept failed: {e}");
                         std::thread::sleep(Duration::from_millis(10));
-                        break;
+                        if self.stop.load(Ordering::Acquire) {
+                            break;
+                        }
                     }
                 }
             }

@@ -24,6 +24,8 @@ use crate::workload::TableIndexes;
 
 const NAME: &str = "srdb";
 const TABLE: &str = "rows";
+/// The fields of an inserted row, in the order `insert` gives them.
+const COLUMNS: [&str; 4] = ["_time", "account", "score", "city"];
 
 /// An srdb database holding the benchmark table.
 pub struct SrdbTableEngine {
@@ -105,14 +107,17 @@ impl TableEngine for SrdbTableEngine {
     }
 
     fn insert(&self, rows: &[Row]) -> Result<()> {
+        // Positional values under a column list, as the SQLite side binds
+        // its prepared INSERT's parameters.
         let batch = rows.iter().map(|r| {
-            SrdbRow::with_capacity(4)
-                .with("_time", Value::Time(r.time_ns))
-                .with("account", r.account)
-                .with("score", r.score)
-                .with("city", r.city.as_str())
+            [
+                Value::Time(r.time_ns),
+                Value::Int(r.account),
+                Value::Float64(r.score),
+                Value::String(r.city.clone()),
+            ]
         });
-        let seqs = self.table.insert_batch(batch).map_err(engine_error(NAME))?;
+        let seqs = self.table.insert_batch_values(&COLUMNS, batch).map_err(engine_error(NAME))?;
         match rows.first() {
             Some(first) if seqs.start != first.seq => Err(corrupt(format!(
                 "the table gave _seq {} to the row numbered {}",

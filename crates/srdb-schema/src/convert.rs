@@ -163,6 +163,23 @@ impl Value {
     /// NULL stays NULL. Anything else of another type is a
     /// [`SchemaError::TypeMismatch`] naming `field`.
     pub fn coerce(self, ty: FieldType, field: &str) -> Result<Value, SchemaError> {
+        // A value already of the field's type, as inserts usually give it:
+        // returned as it is, before the general match (measured: about a
+        // hundred instructions less per field).
+        if matches!(
+            (ty, &self),
+            (_, Value::Null)
+                | (FieldType::Int | FieldType::Int64, Value::Int(_))
+                | (FieldType::Uint | FieldType::Uint64, Value::Uint(_))
+                | (FieldType::Float64, Value::Float64(_))
+                | (FieldType::String, Value::String(_))
+                | (FieldType::Bool, Value::Bool(_))
+                | (FieldType::Time, Value::Time(_))
+                | (FieldType::Duration, Value::Duration(_))
+                | (FieldType::Bytes, Value::Bytes(_))
+        ) {
+            return Ok(self);
+        }
         let invalid = |reason: String| SchemaError::invalid_value(field, ty, reason);
         let integer = match self {
             Value::Int(v) => Some(i128::from(v)),

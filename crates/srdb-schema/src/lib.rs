@@ -78,6 +78,7 @@ mod schema;
 mod schema_json;
 mod serde_row;
 mod types;
+mod validate;
 mod value;
 mod value_ref;
 
@@ -98,6 +99,7 @@ pub use rust_decimal::Decimal;
 pub use schema::{Schema, SchemaBuilder};
 pub use serde_row::{from_row, to_row};
 pub use types::FieldType;
+pub use validate::RowBuilder;
 pub use value::{JsonObject, Value};
 pub use value_ref::ValueRef;
 

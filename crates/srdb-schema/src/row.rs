@@ -2,8 +2,6 @@
 
 use std::sync::Arc;
 
-use crate::codec::encoded_size;
-use crate::limits::{MAX_FIELDS, MAX_ROW_BYTES};
 use crate::{Schema, SchemaError, Value};
 
 /// A row: field names mapped to values, in insertion order.
@@ -159,6 +157,11 @@ pub struct ValidatedRow {
 }
 
 impl ValidatedRow {
+    /// A row of `values` that a schema of `schema_version` accepted.
+    pub(crate) fn new(schema_version: u32, values: Vec<Value>) -> ValidatedRow {
+        ValidatedRow { schema_version, values }
+    }
+
     /// The values, one per field of the schema, in schema order.
     pub fn values(&self) -> &[Value] {
         &self.values
@@ -200,7 +203,7 @@ impl Schema {
     ///
     /// Errors: a wrong type, NULL in a non-nullable field, a missing required
     /// field (or a missing non-nullable field without a default), an unknown
-    /// field, a row that would encode to more than [`MAX_ROW_BYTES`]. Each
+    /// field, a row that would encode to more than [`crate::MAX_ROW_BYTES`]. Each
     /// names the field. Unique constraints are checked by the table layer.
     pub fn validate(&self, row: &Row) -> Result<ValidatedRow, SchemaError> {
         self.validate_with(row.clone(), UnknownFields::Reject)
@@ -214,10 +217,7 @@ impl Schema {
         unknown: UnknownFields,
     ) -> Result<ValidatedRow, SchemaError> {
         let fields = self.fields();
-        // One vector, filled in place; `given` (a bit per field, on the
-        // stack) says which slots the row set.
-        let mut values = vec![Value::Null; fields.len()];
-        let mut given = [0u64; MAX_FIELDS.div_ceil(64)];
+        let mut builder = self.row_builder();
         let mut expected = 0;
         for (name, value) in row.entries {
             // Rows usually name their fields in schema order: try the field
@@ -235,38 +235,9 @@ impl Schema {
                 },
             };
             expected = index + 1;
-            values[index] = value.coerce(fields[index].ty, &name)?;
-            given[index / 64] |= 1 << (index % 64);
+            builder.set(index, value)?;
         }
-        for (index, (field, value)) in fields.iter().zip(&mut values).enumerate() {
-            match given[index / 64] & (1 << (index % 64)) != 0 {
-                true if value.is_null() && !field.nullable => {
-                    return Err(SchemaError::NullNotAllowed { field: field.name.clone() })
-                }
-                true => {}
-                false if field.required => {
-                    return Err(SchemaError::MissingField {
-                        field: field.name.clone(),
-                        reason: "the field is required",
-                    })
-                }
-                false => match (&field.default, field.nullable) {
-                    (Some(default), _) => *value = default.clone(),
-                    (None, true) => {}
-                    (None, false) => {
-                        return Err(SchemaError::MissingField {
-                            field: field.name.clone(),
-                            reason: "the field is not nullable and has no default",
-                        })
-                    }
-                },
-            }
-        }
-        let bytes = encoded_size(self, &values);
-        if bytes > MAX_ROW_BYTES {
-            return Err(SchemaError::RowTooLarge { bytes, max: MAX_ROW_BYTES });
-        }
-        Ok(ValidatedRow { schema_version: self.version(), values })
+        builder.finish()
     }
 
     /// Converts a JSON object to a [`Row`], each member by [`Value::from_json`]

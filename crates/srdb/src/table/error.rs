@@ -89,6 +89,15 @@ pub enum DbError {
         /// batch).
         existing_seq: u64,
     },
+    /// The column list of a positional insert names a field twice, or a row
+    /// has a different number of values than the list has columns.
+    #[error("Table `{table}`: positional insert: {reason}.")]
+    InvalidColumns {
+        /// The table.
+        table: String,
+        /// What is wrong, as a sentence fragment.
+        reason: String,
+    },
     /// A field named in a call does not exist.
     #[error("Table `{table}` has no field `{field}`.")]
     FieldNotFound {

@@ -8,11 +8,13 @@
 //! when a condition needs it, borrowed (strings and bytes are slices, numbers
 //! are read in place), so filtering allocates nothing. Conditions are the
 //! same code as [`Expr::truth`]'s, so both give the same answers, NULL
-//! logic included.
+//! logic included. A string field compared with a string literal is
+//! compared as bytes (UTF-8 orders as its bytes), so its UTF-8 is checked
+//! when the row is decoded for output rather than on every row filtered.
 
 use std::sync::Arc;
 
-use srdb_schema::{decode_time, RowView, Schema, SchemaError, Value, ValueRef};
+use srdb_schema::{decode_time, FieldType, RowView, Schema, SchemaError, Value, ValueRef};
 
 use crate::eval::condition;
 use crate::{Expr, Op, QueryError};
@@ -34,6 +36,13 @@ enum Node {
     Compare {
         column: Column,
         literal: Value,
+        accept: [bool; 3],
+    },
+    /// A [`Node::Compare`] of a string field with a string literal, on the
+    /// field's bytes.
+    CompareString {
+        index: usize,
+        literal: Box<[u8]>,
         accept: [bool; 3],
     },
     /// `BETWEEN` two literals that are not NULL.
@@ -143,9 +152,14 @@ fn compile(expr: &Expr, schema: &Schema, reads_fields: &mut bool) -> Result<Node
                     | Op::Lte(literal)
                     | Op::Gte(literal),
                     Some(accept),
-                ) if !literal.is_null() => {
-                    Node::Compare { column, literal: literal.clone(), accept }
-                }
+                ) if !literal.is_null() => match (column, literal) {
+                    (Column::Field(index), Value::String(text))
+                        if schema.fields()[index].ty == FieldType::String =>
+                    {
+                        Node::CompareString { index, literal: text.as_bytes().into(), accept }
+                    }
+                    _ => Node::Compare { column, literal: literal.clone(), accept },
+                },
                 (Op::Between(low, high), _) if !low.is_null() && !high.is_null() => {
                     Node::Range { column, low: low.clone(), high: high.clone() }
                 }
@@ -186,6 +200,14 @@ fn truth(node: &Node, seq: u64, row: &Encoded<'_>) -> Result<Option<bool>, Schem
         Node::Compare { column, literal, accept } => {
             let v = row.value(*column, seq)?;
             Ok((!v.is_null()).then(|| accept[(v.cmp_value(literal) as i8 + 1) as usize]))
+        }
+        Node::CompareString { index, literal, accept } => {
+            let Encoded::View(view) = row else {
+                unreachable!("a filter that reads fields reads rows through a view")
+            };
+            Ok(view
+                .string_bytes(*index)?
+                .map(|bytes| accept[(bytes.cmp(literal) as i8 + 1) as usize]))
         }
         Node::Range { column, low, high } => {
             let v = row.value(*column, seq)?;

@@ -165,3 +165,21 @@ fn unknown_fields_are_refused_and_truncated_rows_are_errors() {
     assert!(by_time.matches(1, &[0; 4]).is_err());
     assert!(by_time.matches(1, &[0; 8]).unwrap());
 }
+
+#[test]
+fn string_comparisons_read_bytes_and_decoding_reports_invalid_utf8() {
+    let schema = Arc::new(Schema::builder().field("s", FieldType::String).build().unwrap());
+    let row = schema.validate(&Row::new().with("s", "ab")).unwrap();
+    let mut bytes = encode_row(&schema, 0, &row);
+    // The variable area ends the row: "ab" becomes "a\xff".
+    let last = bytes.len() - 1;
+    assert_eq!(bytes[last], b'b');
+    bytes[last] = 0xff;
+    let compiled = |expr: Expr| CompiledFilter::new(&expr, schema.clone()).unwrap();
+    assert!(!compiled(Expr::field("s").eq("ab")).matches(1, &bytes).unwrap());
+    assert!(compiled(Expr::field("s").ne("ab")).matches(1, &bytes).unwrap());
+    assert!(compiled(Expr::field("s").gt("ab")).matches(1, &bytes).unwrap());
+    assert!(!compiled(Expr::field("s").lt("a")).matches(1, &bytes).unwrap());
+    // The row is reported when its field is decoded for output.
+    assert!(srdb_schema::decode_field(&bytes, &schema, 0).is_err());
+}

@@ -619,4 +619,46 @@ impl<'a> RowView<'a> {
     pub fn value(&self, index: usize) -> Result<Value, SchemaError> {
         decode_one(self.bytes, self.schema, &self.header, index)
     }
+
+    /// The bytes of string field `index`, `None` if it is NULL, without
+    /// checking that they are UTF-8: for comparing with a string, whose
+    /// order is the order of its bytes, where an invalid string compares
+    /// unequal to any valid one and is reported when the field is decoded
+    /// ([`RowView::field`], [`decode_field`]). The field's slot and bounds
+    /// are checked as by [`RowView::field`].
+    ///
+    /// # Panics
+    ///
+    /// If `index` is not a string field of the schema (a bug in the caller).
+    #[inline]
+    pub fn string_bytes(&self, index: usize) -> Result<Option<&'a [u8]>, SchemaError> {
+        let (bytes, schema, header) = (self.bytes, self.schema, &self.header);
+        let field = &schema.fields()[index];
+        assert_eq!(
+            field.ty,
+            FieldType::String,
+            "string_bytes of the {} field `{}`",
+            field.ty,
+            field.name
+        );
+        if index >= header.count {
+            return Ok(match &field.default {
+                Some(Value::String(default)) => Some(default.as_bytes()),
+                _ => None,
+            });
+        }
+        if is_null_bit(bytes, index) {
+            if !field.nullable {
+                return Err(SchemaError::corrupt(
+                    ROW_HEADER_BYTES + index / 8,
+                    format!("the field `{}` is NULL but not nullable", field.name),
+                ));
+            }
+            return Ok(None);
+        }
+        let slot = schema.slot(index);
+        let (start, end) =
+            var_bounds(bytes, header, header.fixed_start + slot.offset, slot.prev_var)?;
+        Ok(Some(&bytes[header.var_start + start..header.var_start + end]))
+    }
 }

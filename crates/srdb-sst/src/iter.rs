@@ -220,7 +220,13 @@ impl InternalIterator for SstIter {
 
     fn next(&mut self) -> Result<(), BoxError> {
         assert!(self.valid(), "next() called on an iterator that is not valid");
-        let result = self.step(|c, b| c.next(b)).and_then(|()| self.skip_forward());
+        let result = self.step(|c, b| c.next(b));
+        // Most steps stay in the held block: no block to load, nothing to
+        // guard.
+        if result.is_ok() && self.cursor.valid() {
+            return Ok(());
+        }
+        let result = result.and_then(|()| self.skip_forward());
         self.guard(result)
     }
 

@@ -126,6 +126,16 @@ pub trait TableEngine: Send + Sync + Sized {
     /// Makes every acknowledged insert durable in the engine's main on-disk
     /// structure, fsynced.
     fn flush(&self) -> Result<()>;
+
+    /// Waits until background work started by the load (an LSM's flushes
+    /// and compactions) has finished, so that every engine's queries are
+    /// measured on its loaded, settled state rather than one engine's
+    /// paying for the load's compactions while another has none running.
+    /// Engines without background work keep this default, which returns at
+    /// once.
+    fn wait_idle(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// The rows of a table of `num` rows, and the answers to its queries.
@@ -243,6 +253,7 @@ pub fn run<E: TableEngine>(
             engine.insert(&batch)?;
         }
         engine.flush()?;
+        engine.wait_idle()?;
     }
     let wrong = |message: String| Error::WrongAnswer {
         engine: engine_name,

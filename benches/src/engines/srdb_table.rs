@@ -11,6 +11,7 @@
 //! search to the run of `_seq`s in range, skipping the other files.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use srdb::{
     Compression, Database, Expr, FieldType, Options, Row as SrdbRow, Schema, SyncPolicy, Table,
@@ -26,6 +27,11 @@ const NAME: &str = "srdb";
 const TABLE: &str = "rows";
 /// The fields of an inserted row, in the order `insert` gives them.
 const COLUMNS: [&str; 4] = ["_time", "account", "score", "city"];
+
+/// How often [`TableEngine::wait_idle`] polls for background work.
+const IDLE_POLL_INTERVAL: Duration = Duration::from_millis(20);
+/// The longest [`TableEngine::wait_idle`] waits.
+const IDLE_WAIT_MAX: Duration = Duration::from_secs(120);
 
 /// An srdb database holding the benchmark table.
 pub struct SrdbTableEngine {
@@ -153,5 +159,13 @@ impl TableEngine for SrdbTableEngine {
 
     fn flush(&self) -> Result<()> {
         self.db.flush().map_err(engine_error(NAME))
+    }
+
+    fn wait_idle(&self) -> Result<()> {
+        let deadline = Instant::now() + IDLE_WAIT_MAX;
+        while !self.db.engine().is_idle() && Instant::now() < deadline {
+            std::thread::sleep(IDLE_POLL_INTERVAL);
+        }
+        Ok(())
     }
 }

@@ -56,6 +56,26 @@ fn writes(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+    // A server's group commit: the writes of many clients in one batch, to
+    // keys all over the key space, into a memtable that already holds many.
+    group.throughput(Throughput::Elements(800));
+    let dir = tempfile::tempdir().unwrap();
+    let (engine, ks) = open(dir.path());
+    let mut n = 0u64;
+    group.bench_function("batch_800_random", |b| {
+        b.iter_batched(
+            || {
+                let mut batch = WriteBatch::new();
+                for _ in 0..800 {
+                    n += 1;
+                    batch.put(&ks, key(n), value);
+                }
+                batch
+            },
+            |batch| engine.write(&batch).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
     group.finish();
 }
 

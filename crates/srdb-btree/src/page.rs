@@ -362,8 +362,9 @@ impl<'a> Page<'a> {
         self.bad(at, format!("a {len}-byte {what} runs past the end of the page"))
     }
 
-    /// The key of entry `slot` and the position just after it.
-    #[inline]
+    /// The key of entry `slot` and the position just after it. Always
+    /// inlined: it is the body of every probe of a page search.
+    #[inline(always)]
     fn key_span(&self, slot: usize) -> Result<(usize, usize)> {
         let start = self.entry_start(slot)?;
         let (key_len, key_at) = self.varint(start)?;
@@ -371,7 +372,7 @@ impl<'a> Page<'a> {
     }
 
     /// The key of entry `slot`, of either kind of page.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn key(&self, slot: usize) -> Result<&'a [u8]> {
         let (start, end) = self.key_span(slot)?;
         Ok(&self.bytes[start..end])

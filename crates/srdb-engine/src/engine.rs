@@ -502,20 +502,8 @@ impl Inner {
         entries: &[DecodedEntry<'_>],
         payload_bytes: usize,
     ) {
-        let mut bytes = 0;
-        // Entries come in runs of one keyspace, each run usually ascending
-        // (a table's rows, then each index's sorted entries): one inserter
-        // per run looks the memtable up once and keeps its place in it, so
-        // an ascending run costs a few comparisons per entry.
-        let mut run: Option<(u32, srdb_memtable::Inserter<'_>)> = None;
-        crate::batch::for_each_effective(entries, |e| {
-            let inserter = match &mut run {
-                Some((id, inserter)) if *id == e.keyspace => inserter,
-                _ => &mut run.insert((e.keyspace, sv.mem.mems[&e.keyspace].inserter())).1,
-            };
-            bytes += inserter.insert(e.key, seqno, e.kind, e.value);
-        });
-        drop(run);
+        // `commit` checked that every keyspace of the batch is in `sv.mem`.
+        let bytes = sv.mem.insert_batch(seqno, entries);
         sv.mem.bytes.fetch_add(bytes, Ordering::Relaxed);
         self.counters.record_write(payload_bytes as u64);
     }

@@ -24,7 +24,7 @@ use crate::engine::{Background, BackgroundState, Inner, ManifestState};
 use crate::error::{Error, Result};
 use crate::memgen::{MemGen, SuperVersion, TableLevels};
 use crate::seqno::{SnapshotList, VisibleSeqno};
-use crate::stats::{Counters, ENTRY_OVERHEAD_BYTES};
+use crate::stats::Counters;
 use crate::tables::Table;
 
 /// Name of the lock file in the database directory.
@@ -67,13 +67,9 @@ pub(crate) fn open(dir: &Path, opts: crate::Options) -> Result<Inner> {
                 file: wal_dir.join(format!("segment {}", record.segment)),
                 reason: format!("record at offset {}: {reason}", record.offset),
             })?;
-            batch::for_each_effective(&entries, |e| {
-                // A keyspace dropped after this write no longer exists.
-                if let Some(mem) = gen.mems.get(&e.keyspace) {
-                    mem.insert(e.key, record.lsn, e.kind, e.value);
-                    replay_bytes += e.key.len() + e.value.len() + ENTRY_OVERHEAD_BYTES;
-                }
-            });
+            // Each keyspace's run through one memtable inserter, as at the
+            // write; a keyspace dropped after this write no longer exists.
+            replay_bytes += gen.insert_batch(record.lsn, &entries);
             Ok(())
         })?;
     // Segments older than the MANIFEST's log number are fully in SST files.

@@ -112,10 +112,10 @@ pub fn repair(dir: &Path) -> Result<RepairReport> {
             }
             wal_last = wal_last.max(record.lsn);
             let entries = crate::batch::decode(record.payload)?;
-            crate::batch::for_each_effective(&entries, |e| {
-                let mem = mems.entry(e.keyspace).or_insert_with(|| Arc::new(Memtable::new()));
-                mem.insert(e.key, record.lsn, e.kind, e.value);
-            });
+            for e in &entries {
+                mems.entry(e.keyspace).or_insert_with(|| Arc::new(Memtable::new()));
+            }
+            crate::memgen::insert_batch(|id| mems.get(&id).map(|m| &**m), record.lsn, &entries);
             report.wal_records_recovered += 1;
             Ok(())
         })?;

@@ -6,12 +6,6 @@ use srdb_sst::CacheStats;
 
 use crate::engine::Inner;
 
-/// What an entry costs in a memtable besides its key and value (skiplist
-/// node and tower, internal-key trailer, alignment), on average: the
-/// memtable's own figure. The write path charges the exact arena bytes each
-/// insert returns; WAL replay at open charges this estimate instead.
-pub(crate) const ENTRY_OVERHEAD_BYTES: usize = srdb_memtable::ENTRY_OVERHEAD_BYTES;
-
 /// Counters bumped on the hot paths (relaxed atomics).
 #[derive(Default)]
 pub(crate) struct Counters {

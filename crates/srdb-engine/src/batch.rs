@@ -323,13 +323,15 @@ pub(crate) fn decode(payload: &[u8]) -> std::result::Result<Vec<DecodedEntry<'_>
     }
     let mut entries = Vec::with_capacity(count);
     for _ in 0..count {
-        let keyspace = r.u32()?;
-        let kind_byte = r.u8()?;
-        let kind = Kind::from_u8(kind_byte)
-            .ok_or_else(|| format!("unknown entry kind {kind_byte} at byte {}", r.pos - 1))?;
-        let key_len = r.u32()? as usize;
-        let key = r.bytes(key_len)?;
-        let value_len = r.u32()? as usize;
+        // The fixed fields before the key in one read, which checks the
+        // bounds once.
+        let at = r.pos;
+        let head = r.array::<9>()?;
+        let keyspace = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
+        let kind = Kind::from_u8(head[4])
+            .ok_or_else(|| format!("unknown entry kind {} at byte {}", head[4], at + 4))?;
+        let key = r.bytes(u32::from_le_bytes([head[5], head[6], head[7], head[8]]) as usize)?;
+        let value_len = u32::from_le_bytes(r.array::<4>()?) as usize;
         let value = r.bytes(value_len)?;
         entries.push(DecodedEntry { keyspace, kind, key, value });
     }
@@ -345,20 +347,32 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    #[inline]
     fn bytes(&mut self, n: usize) -> std::result::Result<&'a [u8], String> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len()).ok_or_else(|| {
-            format!("entry field of {n} bytes at byte {} runs past the end", self.pos)
-        })?;
-        let out = &self.buf[self.pos..end];
-        self.pos = end;
+        match self.buf.get(self.pos..).and_then(|rest| rest.get(..n)) {
+            Some(out) => {
+                self.pos += n;
+                Ok(out)
+            }
+            None => Err(self.past_end(n)),
+        }
+    }
+
+    #[inline]
+    fn array<const N: usize>(&mut self) -> std::result::Result<[u8; N], String> {
+        let bytes = self.bytes(N)?;
+        let mut out = [0u8; N];
+        out.copy_from_slice(bytes);
         Ok(out)
     }
-    fn u8(&mut self) -> std::result::Result<u8, String> {
-        Ok(self.bytes(1)?[0])
+
+    #[cold]
+    fn past_end(&self, n: usize) -> String {
+        format!("entry field of {n} bytes at byte {} runs past the end", self.pos)
     }
+
     fn u32(&mut self) -> std::result::Result<u32, String> {
-        let b = self.bytes(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        Ok(u32::from_le_bytes(self.array::<4>()?))
     }
 }
 

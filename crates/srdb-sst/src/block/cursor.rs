@@ -115,9 +115,40 @@ impl BlockCursor {
             }
         }
         self.seek_to_restart(block, left)?;
+        // Walk the interval. Each step decodes one entry and compares its
+        // key, leaving the value and the restart index to the entry found:
+        // a point read passes over eight entries on average.
+        let entries = &block[..self.restarts_offset];
         loop {
-            self.parse_next(block)?;
-            if !self.valid() || compare_ikeys(&self.key, target) != Ordering::Less {
+            let at = self.next;
+            if at >= self.restarts_offset {
+                self.invalidate();
+                return Ok(());
+            }
+            let entry = decode_entry(entries, at)?;
+            if entry.shared > self.key.len() {
+                self.invalidate();
+                return Err(BlockError {
+                    offset: at,
+                    reason: "an entry shares more bytes than the previous key has",
+                });
+            }
+            self.key.truncate(entry.shared);
+            self.key.extend_from_slice(&entries[entry.delta_start..entry.delta_end]);
+            if self.key.len() < TRAILER_BYTES {
+                self.invalidate();
+                return Err(BlockError { offset: at, reason: "a key is shorter than its trailer" });
+            }
+            self.current = at;
+            self.next = entry.value_end;
+            if compare_ikeys(&self.key, target) != Ordering::Less {
+                self.value_start = entry.delta_end;
+                self.value_end = entry.value_end;
+                // The walk stays in interval `left`, or stops on the first
+                // entry of the next one.
+                if left + 1 < self.num_restarts && self.restart_point(block, left + 1) <= at {
+                    self.restart_index = left + 1;
+                }
                 return Ok(());
             }
         }

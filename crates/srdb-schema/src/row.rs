@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::{Schema, SchemaError, Value};
+use crate::{Schema, SchemaError, Value, RESERVED_NAMES};
 
 /// A row: field names mapped to values, in insertion order.
 ///
@@ -216,21 +216,57 @@ impl Schema {
         row: Row,
         unknown: UnknownFields,
     ) -> Result<ValidatedRow, SchemaError> {
+        self.validate_taking(row, unknown, |_, value| Some(value))
+    }
+
+    /// [`Schema::validate_with`] that first offers each field the schema
+    /// does not define to `take`, which returns `None` if it took the value
+    /// or gives it back to be refused or dropped as `unknown` says. The
+    /// table layer takes `_seq` and `_time` this way, in the same pass over
+    /// the row as validation instead of removing them from it first.
+    ///
+    /// ```
+    /// use srdb_schema::{FieldType, Row, Schema, UnknownFields, Value};
+    ///
+    /// let schema = Schema::builder().field("name", FieldType::String).build()?;
+    /// let row = Row::new().with("_time", Value::Time(5)).with("name", "Alice");
+    /// let mut time = None;
+    /// let row = schema.validate_taking(row, UnknownFields::Reject, |name, value| {
+    ///     if name != "_time" {
+    ///         return Some(value);
+    ///     }
+    ///     time = Some(value);
+    ///     None
+    /// })?;
+    /// assert_eq!((time, row.values()), (Some(Value::Time(5)), &[Value::from("Alice")][..]));
+    /// # Ok::<(), srdb_schema::SchemaError>(())
+    /// ```
+    pub fn validate_taking(
+        &self,
+        row: Row,
+        unknown: UnknownFields,
+        mut take: impl FnMut(&str, Value) -> Option<Value>,
+    ) -> Result<ValidatedRow, SchemaError> {
         let fields = self.fields();
         let mut builder = self.row_builder();
+        // A reserved name is never a field: no need to hash it.
+        let lookup = |name: &str| match RESERVED_NAMES.contains(&name) {
+            true => None,
+            false => self.index_of(name),
+        };
         let mut expected = 0;
         for (name, value) in row.entries {
             // Rows usually name their fields in schema order: try the field
             // after the last one found before hashing the name.
             let index = match fields.get(expected) {
                 Some(field) if *field.name == *name => expected,
-                _ => match self.index_of(&name) {
+                _ => match lookup(&name) {
                     Some(index) => index,
-                    None => match unknown {
-                        UnknownFields::Reject => {
+                    None => match (take(&name, value), unknown) {
+                        (None, _) | (Some(_), UnknownFields::Ignore) => continue,
+                        (Some(_), UnknownFields::Reject) => {
                             return Err(SchemaError::UnknownField { field: name.to_string() })
                         }
-                        UnknownFields::Ignore => continue,
                     },
                 },
             };

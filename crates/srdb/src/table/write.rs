@@ -267,15 +267,22 @@ impl Table {
             .map_err(|source| DbError::Serde { table: self.shared.name.clone(), source })
     }
 
-    /// Takes `_seq` and `_time` out of a row and validates the rest.
-    fn prepare(&self, state: &TableState, mut row: Row) -> DbResult<Prepared> {
-        let name = &self.shared.name;
-        let seq = row.remove("_seq");
-        let time_ns = self.reserved_fields(state, seq, row.remove("_time"))?;
+    /// Takes `_seq` and `_time` out of a row and validates the rest, in one
+    /// pass over the row.
+    fn prepare(&self, state: &TableState, row: Row) -> DbResult<Prepared> {
+        let (mut seq, mut time) = (None, None);
         let row = state
             .schema
-            .validate_with(row, UnknownFields::Reject)
-            .map_err(|e| DbError::schema(name, e))?;
+            .validate_taking(row, UnknownFields::Reject, |name, value| {
+                match name {
+                    "_seq" => seq = Some(value),
+                    "_time" => time = Some(value),
+                    _ => return Some(value),
+                }
+                None
+            })
+            .map_err(|e| DbError::schema(&self.shared.name, e))?;
+        let time_ns = self.reserved_fields(state, seq, time)?;
         Ok(Prepared { row, time_ns })
     }
 

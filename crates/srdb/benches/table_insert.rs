@@ -3,7 +3,8 @@
 //! `city`) workloads of srdb-bench: `_time` from the caller, `account`
 //! (int64), `score` (float64 in `[0, 1)`) and `city` (one of 16 short
 //! strings). Rows are handed in as [`Row`]s and as positional values
-//! ([`Table::insert_batch_values`]).
+//! ([`Table::insert_batch_values`]), built before the measured call. The
+//! table's memtables fill and flush as the iterations add rows.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use srdb::{

@@ -63,7 +63,20 @@ pub(crate) fn compare_ikeys(a: &[u8], b: &[u8]) -> Ordering {
     };
     let (user_a, trailer_a) = a.split_at(cut_a);
     let (user_b, trailer_b) = b.split_at(cut_b);
-    user_a.cmp(user_b).then_with(|| trailer(trailer_b).cmp(&trailer(trailer_a)))
+    compare_user_keys(user_a, user_b).then_with(|| trailer(trailer_b).cmp(&trailer(trailer_a)))
+}
+
+/// Bytewise order of two user keys. Two eight-byte keys (every key of a
+/// table's rows: `_seq` big-endian) are compared as big-endian integers,
+/// which is their byte order, without a `memcmp` call: it was a third of a
+/// row fetch's comparison cost. Other keys, such as index keys that share
+/// long prefixes, go to `memcmp` directly.
+#[inline(always)]
+fn compare_user_keys(a: &[u8], b: &[u8]) -> Ordering {
+    if let (Ok(a8), Ok(b8)) = (<&[u8; 8]>::try_from(a), <&[u8; 8]>::try_from(b)) {
+        return u64::from_be_bytes(*a8).cmp(&u64::from_be_bytes(*b8));
+    }
+    a.cmp(b)
 }
 
 fn trailer(bytes: &[u8]) -> u64 {
@@ -92,6 +105,20 @@ mod tests {
             let a = srdb_key::InternalKey::new(&a, sa, srdb_key::Kind::from_u8(ka).unwrap());
             let b = srdb_key::InternalKey::new(&b, sb, srdb_key::Kind::from_u8(kb).unwrap());
             proptest::prop_assert_eq!(compare_ikeys(a.as_bytes(), b.as_bytes()), srdb_key::compare_internal(a.as_bytes(), b.as_bytes()));
+        }
+
+        #[test]
+        fn compare_user_keys_is_bytewise(
+            a in proptest::collection::vec(proptest::num::u8::ANY, 6..10),
+            b in proptest::collection::vec(proptest::num::u8::ANY, 6..10),
+            shared in 0usize..10,
+        ) {
+            // Keys that share a prefix of any length, including all eight
+            // bytes of two eight-byte keys.
+            let mut b = b;
+            let n = shared.min(a.len()).min(b.len());
+            b[..n].copy_from_slice(&a[..n]);
+            proptest::prop_assert_eq!(compare_user_keys(&a, &b), a.cmp(&b));
         }
     }
 }

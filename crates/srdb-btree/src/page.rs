@@ -33,7 +33,6 @@ use crate::limits::{
     CHILD_BYTES, MAX_PAGE_ENTRIES, MAX_PAGE_UNITS, MAX_VARINT_BYTES, PAGE_BYTES, PAGE_HEADER_BYTES,
     SLOT_BYTES,
 };
-use crate::KeyCmp;
 use std::cmp::Ordering;
 
 /// Page kinds as stored in byte 4. The values never change.
@@ -423,7 +422,15 @@ impl<'a> Page<'a> {
 
     /// The first slot whose key is >= `target` under `cmp`, or `count` if
     /// every key is smaller.
-    pub(crate) fn lower_bound(&self, target: &[u8], cmp: KeyCmp) -> Result<usize> {
+    ///
+    /// Generic over the comparator so that a caller passing a known function
+    /// (see [`crate::BTree::seek_with`]) gets it inlined into the probe loop.
+    #[inline]
+    pub(crate) fn lower_bound<C: Fn(&[u8], &[u8]) -> Ordering>(
+        &self,
+        target: &[u8],
+        cmp: C,
+    ) -> Result<usize> {
         let (mut lo, mut hi) = (0, self.count);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;

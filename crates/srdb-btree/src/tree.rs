@@ -110,7 +110,7 @@ impl<'a> BTree<'a> {
 
     /// The value stored under `key`, if any.
     pub fn get(&self, key: &[u8]) -> Result<Option<&'a [u8]>> {
-        let Some((leaf, slot)) = self.descend(Descend::LowerBound(key))? else {
+        let Some((leaf, slot)) = self.descend(Descend::LowerBound(key), self.cmp)? else {
             return Ok(None);
         };
         let entry = leaf.leaf_entry(slot)?;
@@ -124,7 +124,15 @@ impl<'a> BTree<'a> {
     /// A cursor on the first entry whose key is >= `key`; not valid if every
     /// key is smaller.
     pub fn seek(&self, key: &[u8]) -> Result<Cursor> {
-        self.cursor_at(self.descend(Descend::LowerBound(key))?)
+        self.cursor_at(self.descend(Descend::LowerBound(key), self.cmp)?)
+    }
+
+    /// [`BTree::seek`] with `cmp` in place of the tree's comparator, which
+    /// it must equal: a function item or closure is inlined into each page's
+    /// binary search, where the stored function pointer costs a call per
+    /// probe.
+    pub fn seek_with<C: Fn(&[u8], &[u8]) -> Ordering>(&self, key: &[u8], cmp: C) -> Result<Cursor> {
+        self.cursor_at(self.descend(Descend::LowerBound(key), cmp)?)
     }
 
     /// A cursor on the last entry whose key is <= `key`; not valid if every
@@ -142,12 +150,12 @@ impl<'a> BTree<'a> {
 
     /// A cursor on the first entry; not valid if the tree is empty.
     pub fn first(&self) -> Result<Cursor> {
-        self.cursor_at(self.descend(Descend::First)?)
+        self.cursor_at(self.descend(Descend::First, self.cmp)?)
     }
 
     /// A cursor on the last entry; not valid if the tree is empty.
     pub fn last(&self) -> Result<Cursor> {
-        self.cursor_at(self.descend(Descend::Last)?)
+        self.cursor_at(self.descend(Descend::Last, self.cmp)?)
     }
 
     fn cursor_at(&self, found: Option<(Page<'a>, usize)>) -> Result<Cursor> {
@@ -235,7 +243,11 @@ impl<'a> BTree<'a> {
 
     /// Walks from the root to a leaf slot. `None` when the tree is empty or,
     /// for a lower bound, when every key is smaller than the target.
-    fn descend(&self, how: Descend<'_>) -> Result<Option<(Page<'a>, usize)>> {
+    fn descend<C: Fn(&[u8], &[u8]) -> Ordering>(
+        &self,
+        how: Descend<'_>,
+        cmp: C,
+    ) -> Result<Option<(Page<'a>, usize)>> {
         if self.meta.height == 0 {
             return Ok(None);
         }
@@ -248,7 +260,7 @@ impl<'a> BTree<'a> {
             let slot = match how {
                 Descend::First => 0,
                 Descend::Last => page.count - 1,
-                Descend::LowerBound(target) => page.lower_bound(target, self.cmp)?,
+                Descend::LowerBound(target) => page.lower_bound(target, &cmp)?,
             };
             if slot == page.count {
                 if page.offset == self.meta.root_offset {

@@ -11,6 +11,7 @@ use srdb_key::{BoxError, InternalIterator};
 
 use crate::block::cursor::BlockCursor;
 use crate::error::SstError;
+use crate::index::compare_ikeys;
 use crate::reader::{BlockBytes, Sst};
 
 /// The block an iterator is positioned in.
@@ -139,7 +140,7 @@ impl SstIter {
 
     fn do_seek(&mut self, target: &[u8]) -> Result<(), SstError> {
         let sst = Arc::clone(&self.sst);
-        self.positioned(sst.index().seek(target))?;
+        self.positioned(sst.index().seek_with(target, compare_ikeys))?;
         if self.block.is_some() {
             self.step(|c, b| c.seek(b, target))?;
         }

@@ -263,7 +263,7 @@ impl Sst {
                 &((snapshot.min(MAX_SEQNO) << 8) | u64::from(Kind::SEEK)).to_le_bytes(),
             );
             let tree = self.index();
-            let at = tree.seek(target).map_err(|e| self.index_error(e))?;
+            let at = tree.seek_with(target, compare_ikeys).map_err(|e| self.index_error(e))?;
             if !at.is_valid() {
                 return Ok(None);
             }

@@ -112,15 +112,17 @@ pub fn run(workspace: &Workspace, options: Options) -> Result<Report, String> {
             .map(|(name, _)| name)
             .collect();
     if missing.is_empty() {
-        // With the packages of the test step selected, so that it reuses
-        // what that step built.
+        // The test is `#[ignore]`d so that a plain `cargo test` does not need
+        // the browsers; it is the one ignored test of these members, and
+        // `--ignored` runs it. The step selects the same packages and all
+        // their test targets (`--tests`), as the test step did: naming only
+        // the one test target (`--test e2e_web_ui`) would leave the other
+        // members' dev-dependencies out of the feature resolution and
+        // rebuild the whole stack (85 s of a clean run).
         report.run(
             "e2e web ui",
             workspace.cargo_resolving(
-                ["test"]
-                    .into_iter()
-                    .chain(selection.iter().copied())
-                    .chain(["--test", "e2e_web_ui"]),
+                ["test"].into_iter().chain(selection.iter().copied()).chain(["--tests"]),
                 ["--", "--ignored", "--nocapture"],
             ),
         );

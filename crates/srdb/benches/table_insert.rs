@@ -2,59 +2,19 @@
 //! `insertbatch` (no index) and `insertindexed` (indexes on `account` and
 //! `city`) workloads of srdb-bench: `_time` from the caller, `account`
 //! (int64), `score` (float64 in `[0, 1)`) and `city` (one of 16 short
-//! strings). Rows are handed in as [`Row`]s and as positional values
+//! strings). Rows are handed in as [`srdb::Row`]s and as positional values
 //! ([`Table::insert_batch_values`]), built before the measured call. The
 //! table's memtables fill and flush as the iterations add rows.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use srdb::{
-    Compression, Database, FieldType, Options, Row, Schema, SyncPolicy, Table, TableOptions, Value,
-};
+use srdb::{Compression, Database, FieldType, Options, Schema, SyncPolicy, Table, TableOptions};
+
+mod common;
+use common::{row, values, COLUMNS};
 
 const BATCH: u64 = 1_000;
-const CITIES: [&str; 16] = [
-    "Amsterdam",
-    "Beijing",
-    "Cairo",
-    "Delhi",
-    "Helsinki",
-    "Lagos",
-    "Lima",
-    "London",
-    "Madrid",
-    "Nairobi",
-    "Oslo",
-    "Paris",
-    "Quito",
-    "Seoul",
-    "Shanghai",
-    "Tokyo",
-];
-const COLUMNS: [&str; 4] = ["_time", "account", "score", "city"];
-
-fn mix(mut x: u64) -> u64 {
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
-
-fn values(seq: u64) -> [Value; 4] {
-    let hash = mix(seq);
-    [
-        Value::Time(1_735_689_600_000_000_000 + seq as i64 * 1_000),
-        Value::Int((hash % 5_000) as i64),
-        Value::Float64((hash >> 11) as f64 / (1u64 << 53) as f64),
-        Value::String(CITIES[(hash >> 59) as usize % CITIES.len()].to_owned()),
-    ]
-}
-
-fn row(seq: u64) -> Row {
-    let mut row = Row::with_capacity(COLUMNS.len());
-    for (name, value) in COLUMNS.iter().zip(values(seq)) {
-        row.insert(name, value);
-    }
-    row
-}
+/// Values of `account` in the rows.
+const ACCOUNTS: u64 = 5_000;
 
 fn open(indexed: bool) -> (tempfile::TempDir, Database, Table) {
     let dir = tempfile::tempdir().unwrap();
@@ -83,7 +43,7 @@ fn table_inserts(c: &mut Criterion) {
             b.iter_batched(
                 || {
                     next += BATCH;
-                    (next - BATCH..next).map(row).collect::<Vec<_>>()
+                    (next - BATCH..next).map(|seq| row(seq, ACCOUNTS)).collect::<Vec<_>>()
                 },
                 |rows| table.insert_batch(rows).unwrap(),
                 BatchSize::SmallInput,
@@ -93,7 +53,7 @@ fn table_inserts(c: &mut Criterion) {
             b.iter_batched(
                 || {
                     next += BATCH;
-                    (next - BATCH..next).map(values).collect::<Vec<_>>()
+                    (next - BATCH..next).map(|seq| values(seq, ACCOUNTS)).collect::<Vec<_>>()
                 },
                 |rows| table.insert_batch_values(&COLUMNS, rows).unwrap(),
                 BatchSize::SmallInput,

@@ -6,43 +6,13 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use srdb::{Compression, Database, Expr, FieldType, Row, Schema, Table, TableOptions, Value};
+use srdb::{Compression, Database, Expr, FieldType, Schema, Table, TableOptions};
+
+mod common;
+use common::{row, CITIES};
 
 const ROWS: u64 = 200_000;
 const ACCOUNTS: u64 = ROWS / 10;
-const CITIES: [&str; 16] = [
-    "Amsterdam",
-    "Beijing",
-    "Cairo",
-    "Delhi",
-    "Helsinki",
-    "Lagos",
-    "Lima",
-    "London",
-    "Madrid",
-    "Nairobi",
-    "Oslo",
-    "Paris",
-    "Quito",
-    "Seoul",
-    "Shanghai",
-    "Tokyo",
-];
-
-fn mix(mut x: u64) -> u64 {
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
-
-fn row(seq: u64) -> Row {
-    let hash = mix(seq);
-    Row::new()
-        .with("_time", Value::Time(1_735_689_600_000_000_000 + seq as i64 * 1_000))
-        .with("account", (hash % ACCOUNTS) as i64)
-        .with("score", (hash >> 11) as f64 / (1u64 << 53) as f64)
-        .with("city", CITIES[(hash >> 59) as usize % CITIES.len()])
-}
 
 /// Runs a query the way a caller would, reading every row it returns.
 fn run(table: &Table, filter: Expr) -> usize {
@@ -67,7 +37,7 @@ fn table_queries(c: &mut Criterion) {
     let options = TableOptions::default().caller_time(true).compression(Compression::None);
     let table = db.create_table_with("rows", schema, options).unwrap();
     for first in (1..=ROWS).step_by(1_000) {
-        table.insert_batch((first..first + 1_000).map(row)).unwrap();
+        table.insert_batch((first..first + 1_000).map(|seq| row(seq, ACCOUNTS))).unwrap();
     }
     db.flush().unwrap();
 

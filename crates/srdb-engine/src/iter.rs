@@ -13,6 +13,47 @@
 //! only grow, the scan concatenates them (`concat`) instead of merging them:
 //! each step then moves one source and compares no keys across sources.
 
+/// Implements [`InternalIterator`] for an enum of iterators (each variant
+/// holding one) by forwarding every method to the variant's iterator: a
+/// scan's steps stay static calls, with no boxing.
+macro_rules! forward_internal_iterator {
+    ($ty:ident: $($variant:ident),+) => {
+        impl InternalIterator for $ty {
+            #[inline]
+            fn valid(&self) -> bool {
+                match self { $($ty::$variant(it) => it.valid()),+ }
+            }
+            #[inline]
+            fn key(&self) -> &[u8] {
+                match self { $($ty::$variant(it) => it.key()),+ }
+            }
+            #[inline]
+            fn value(&self) -> &[u8] {
+                match self { $($ty::$variant(it) => it.value()),+ }
+            }
+            fn seek_to_first(&mut self) -> std::result::Result<(), BoxError> {
+                match self { $($ty::$variant(it) => it.seek_to_first()),+ }
+            }
+            fn seek_to_last(&mut self) -> std::result::Result<(), BoxError> {
+                match self { $($ty::$variant(it) => it.seek_to_last()),+ }
+            }
+            fn seek(&mut self, target: &[u8]) -> std::result::Result<(), BoxError> {
+                match self { $($ty::$variant(it) => it.seek(target)),+ }
+            }
+            fn seek_for_prev(&mut self, target: &[u8]) -> std::result::Result<(), BoxError> {
+                match self { $($ty::$variant(it) => it.seek_for_prev(target)),+ }
+            }
+            #[inline]
+            fn next(&mut self) -> std::result::Result<(), BoxError> {
+                match self { $($ty::$variant(it) => it.next()),+ }
+            }
+            fn prev(&mut self) -> std::result::Result<(), BoxError> {
+                match self { $($ty::$variant(it) => it.prev()),+ }
+            }
+        }
+    };
+}
+
 mod concat;
 
 use std::ops::{Bound, RangeBounds};
@@ -100,66 +141,7 @@ enum Sources {
     Merge(MergingIterator),
 }
 
-impl InternalIterator for Sources {
-    #[inline]
-    fn valid(&self) -> bool {
-        match self {
-            Sources::Concat(it) => it.valid(),
-            Sources::Merge(it) => it.valid(),
-        }
-    }
-    #[inline]
-    fn key(&self) -> &[u8] {
-        match self {
-            Sources::Concat(it) => it.key(),
-            Sources::Merge(it) => it.key(),
-        }
-    }
-    #[inline]
-    fn value(&self) -> &[u8] {
-        match self {
-            Sources::Concat(it) => it.value(),
-            Sources::Merge(it) => it.value(),
-        }
-    }
-    fn seek_to_first(&mut self) -> std::result::Result<(), BoxError> {
-        match self {
-            Sources::Concat(it) => it.seek_to_first(),
-            Sources::Merge(it) => it.seek_to_first(),
-        }
-    }
-    fn seek_to_last(&mut self) -> std::result::Result<(), BoxError> {
-        match self {
-            Sources::Concat(it) => it.seek_to_last(),
-            Sources::Merge(it) => it.seek_to_last(),
-        }
-    }
-    fn seek(&mut self, target: &[u8]) -> std::result::Result<(), BoxError> {
-        match self {
-            Sources::Concat(it) => it.seek(target),
-            Sources::Merge(it) => it.seek(target),
-        }
-    }
-    fn seek_for_prev(&mut self, target: &[u8]) -> std::result::Result<(), BoxError> {
-        match self {
-            Sources::Concat(it) => it.seek_for_prev(target),
-            Sources::Merge(it) => it.seek_for_prev(target),
-        }
-    }
-    #[inline]
-    fn next(&mut self) -> std::result::Result<(), BoxError> {
-        match self {
-            Sources::Concat(it) => it.next(),
-            Sources::Merge(it) => it.next(),
-        }
-    }
-    fn prev(&mut self) -> std::result::Result<(), BoxError> {
-        match self {
-            Sources::Concat(it) => it.prev(),
-            Sources::Merge(it) => it.prev(),
-        }
-    }
-}
+forward_internal_iterator!(Sources: Concat, Merge);
 
 struct Forward {
     it: Sources,

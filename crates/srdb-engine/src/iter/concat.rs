@@ -122,48 +122,7 @@ impl InternalIterator for Clamped {
     }
 }
 
-macro_rules! dispatch {
-    ($it:expr, $i:ident => $e:expr) => {
-        match $it {
-            UnitIter::Sst($i) => $e,
-            UnitIter::Clamped($i) => $e,
-        }
-    };
-}
-
-impl InternalIterator for UnitIter {
-    #[inline]
-    fn valid(&self) -> bool {
-        dispatch!(self, i => i.valid())
-    }
-    #[inline]
-    fn key(&self) -> &[u8] {
-        dispatch!(self, i => i.key())
-    }
-    #[inline]
-    fn value(&self) -> &[u8] {
-        dispatch!(self, i => i.value())
-    }
-    fn seek_to_first(&mut self) -> Result<(), BoxError> {
-        dispatch!(self, i => i.seek_to_first())
-    }
-    fn seek_to_last(&mut self) -> Result<(), BoxError> {
-        dispatch!(self, i => i.seek_to_last())
-    }
-    fn seek(&mut self, target: &[u8]) -> Result<(), BoxError> {
-        dispatch!(self, i => i.seek(target))
-    }
-    fn seek_for_prev(&mut self, target: &[u8]) -> Result<(), BoxError> {
-        dispatch!(self, i => i.seek_for_prev(target))
-    }
-    #[inline]
-    fn next(&mut self) -> Result<(), BoxError> {
-        dispatch!(self, i => i.next())
-    }
-    fn prev(&mut self) -> Result<(), BoxError> {
-        dispatch!(self, i => i.prev())
-    }
-}
+forward_internal_iterator!(UnitIter: Sst, Clamped);
 
 /// Whether `units`, sorted by first key, have pairwise disjoint user-key
 /// ranges (each ends strictly before the next begins).

@@ -26,12 +26,18 @@ fn key(i: u64) -> [u8; 16] {
     key
 }
 
-fn filled(n: u64) -> Arc<Memtable> {
-    let table = Arc::new(Memtable::new());
+/// A memtable of `n` entries, with a point index sized for them if `indexed`.
+fn filled(n: u64, indexed: bool) -> Arc<Memtable> {
+    let table = Arc::new(if indexed { indexed_for(n) } else { Memtable::new() });
     for i in 0..n {
         table.insert(&key(i), i + 1, Kind::Put, &VALUE);
     }
     table
+}
+
+/// A memtable with a point index for `n` distinct keys.
+fn indexed_for(n: u64) -> Memtable {
+    Memtable::with_point_index(n as usize * 4 / 3)
 }
 
 fn insert(c: &mut Criterion) {
@@ -42,6 +48,18 @@ fn insert(c: &mut Criterion) {
     group.bench_function("100k_random_16B_key_100B_value", |b| {
         b.iter_batched(
             Memtable::new,
+            |table| {
+                for i in 0..N {
+                    table.insert(&key(i), i + 1, Kind::Put, &VALUE);
+                }
+                table
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.bench_function("100k_random_16B_key_100B_value_point_index", |b| {
+        b.iter_batched(
+            || indexed_for(N),
             |table| {
                 for i in 0..N {
                     table.insert(&key(i), i + 1, Kind::Put, &VALUE);
@@ -85,9 +103,12 @@ fn get(c: &mut Criterion) {
     // 100k entries is a 20 MiB memtable whose nodes mostly fit in cache;
     // 1M entries (200 MiB) is past the default 64 MiB budget and misses
     // cache on most steps, the worst case.
-    for n in [100_000u64, 1_000_000] {
-        let table = filled(n);
-        let mut group = c.benchmark_group(format!("get_{}k_entries", n / 1000));
+    for (n, indexed) in
+        [(100_000u64, false), (100_000, true), (1_000_000, false), (1_000_000, true)]
+    {
+        let table = filled(n, indexed);
+        let index = if indexed { "_point_index" } else { "" };
+        let mut group = c.benchmark_group(format!("get_{}k_entries{index}", n / 1000));
         let mut i = 0u64;
         group.bench_function("hit", |b| {
             b.iter(|| {
@@ -113,7 +134,7 @@ fn get(c: &mut Criterion) {
 
 fn scan(c: &mut Criterion) {
     const N: u64 = 100_000;
-    let table = filled(N);
+    let table = filled(N, false);
     let mut group = c.benchmark_group("scan_100k_entries");
     group.throughput(Throughput::Elements(N));
     group.sample_size(10);

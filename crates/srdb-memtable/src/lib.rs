@@ -14,7 +14,9 @@
 //! a batch's sorted index entries) costs a few comparisons per entry instead
 //! of a search from the top. Lookups search with a borrowed key and do not
 //! allocate. [`Memtable::approximate_bytes`] is the arena's exact figure for
-//! the entries.
+//! the entries. A memtable made with [`Memtable::with_point_index`] also
+//! keeps a hash index of its user keys, so a point lookup costs a probe and
+//! a node read instead of a skiplist search.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -39,10 +41,10 @@
 //! assert_eq!((newest.user_key, newest.seqno), (&b"apple"[..], 5));
 //! ```
 //!
-//! `unsafe` is confined to three modules, each block justified where it is:
+//! `unsafe` is confined to four modules, each block justified where it is:
 //! the arena (raw chunks), the skiplist (nodes in arena pieces, atomic
-//! towers) and the iterator (a node address kept beside the `Arc` that keeps
-//! it alive).
+//! towers), the point index (node addresses in atomic slots) and the
+//! iterator (a node address kept beside the `Arc` that keeps it alive).
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -52,6 +54,8 @@ mod arena;
 mod iter;
 mod key;
 mod memtable;
+#[allow(unsafe_code)]
+mod point_index;
 #[allow(unsafe_code)]
 mod skiplist;
 

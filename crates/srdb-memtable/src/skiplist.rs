@@ -185,8 +185,20 @@ impl<'a> NodeRef<'a> {
 /// A position in a list without a borrow of it: kept by iterators beside
 /// the `Arc` that keeps the list alive, and turned back into a [`NodeRef`]
 /// with [`SkipList::node`].
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct NodeHandle(NonNull<Node>);
+
+impl NodeHandle {
+    /// The node's address, to keep in an atomic.
+    pub(crate) fn as_ptr(self) -> *mut () {
+        self.0.as_ptr().cast()
+    }
+
+    /// A handle from an address [`NodeHandle::as_ptr`] gave; `None` for null.
+    pub(crate) fn from_ptr(ptr: *mut ()) -> Option<NodeHandle> {
+        NonNull::new(ptr.cast()).map(NodeHandle)
+    }
+}
 
 // SAFETY: a handle is an address; it is only dereferenced through
 // `SkipList::node`, whose contract requires the list it came from, and
@@ -226,9 +238,9 @@ impl Splice {
 pub(crate) struct Inserted {
     /// Bytes of arena the entry took (also when it was not linked).
     pub(crate) bytes: usize,
-    /// False if an entry with the same user key and trailer was already in
-    /// the list: the first one stays.
-    pub(crate) linked: bool,
+    /// The new node, published; `None` if an entry with the same user key
+    /// and trailer was already in the list: the first one stays.
+    pub(crate) linked: Option<NodeHandle>,
 }
 
 /// The skiplist; see the module documentation.
@@ -478,7 +490,7 @@ impl SkipList {
                     // (the splice puts `key <= next`, so this means equal).
                     // Nothing of the new node is linked; its piece stays
                     // unused in the arena.
-                    return Inserted { bytes, linked: false };
+                    return Inserted { bytes, linked: None };
                 }
                 // SAFETY: `node` is ours, of `height` > `level`. Relaxed: the
                 // Release CAS below publishes this store with the node.
@@ -510,7 +522,9 @@ impl SkipList {
         for level in 0..height {
             splice.prev[level] = node;
         }
-        Inserted { bytes, linked: true }
+        // SAFETY: `node` is non-null (from the arena) and now published.
+        let handle = NodeHandle(unsafe { NonNull::new_unchecked(node.cast_mut()) });
+        Inserted { bytes, linked: Some(handle) }
     }
 
     /// Whether `key` sorts before the (non-head) `node`.
@@ -646,12 +660,12 @@ mod tests {
         // Ascending, then descending below them, then scattered between.
         for i in (0..2_000u32).map(|i| i * 4 + 2).chain((0..2_000).rev().map(|i| i * 4)) {
             let key = i.to_be_bytes();
-            assert!(insert(&list, &mut splice, &key, 1).linked);
+            assert!(insert(&list, &mut splice, &key, 1).linked.is_some());
             expected.push(key.to_vec());
         }
         for i in 0..2_000u32 {
             let key = ((i * 7919) % 2_000 * 4 + 1).to_be_bytes();
-            assert!(insert(&list, &mut splice, &key, 1).linked);
+            assert!(insert(&list, &mut splice, &key, 1).linked.is_some());
             expected.push(key.to_vec());
         }
         expected.sort();
@@ -662,13 +676,13 @@ mod tests {
     fn duplicates_are_not_linked_and_the_first_value_stays() {
         let list = SkipList::new();
         let mut splice = Splice::new();
-        assert!(list.insert(&mut splice, b"k", 0x105, b"first").linked);
+        assert!(list.insert(&mut splice, b"k", 0x105, b"first").linked.is_some());
         let again = list.insert(&mut Splice::new(), b"k", 0x105, b"second");
-        assert!(!again.linked);
+        assert!(again.linked.is_none());
         assert!(again.bytes >= HEADER_BYTES + 1 + 8 + 6);
         // Through the splice that sits right at the key, too.
-        assert!(!list.insert(&mut splice, b"k", 0x105, b"third").linked);
-        assert!(list.insert(&mut splice, b"k", 0x104, b"other kind").linked);
+        assert!(list.insert(&mut splice, b"k", 0x105, b"third").linked.is_none());
+        assert!(list.insert(&mut splice, b"k", 0x104, b"other kind").linked.is_some());
         let first = list.first().unwrap();
         assert_eq!((first.trailer(), first.value()), (0x105, &b"first"[..]));
         assert_eq!(keys(&list).len(), 2);

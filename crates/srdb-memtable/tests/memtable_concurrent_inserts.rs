@@ -22,7 +22,20 @@ fn version(t: u64, i: u64) -> (Vec<u8>, u64, Kind, Vec<u8>) {
 
 #[test]
 fn eight_threads_insert_then_contents_are_exact() {
-    let table = Arc::new(Memtable::new());
+    eight_threads_insert_into(Memtable::new());
+}
+
+/// With a point index, threads race to record newer versions of the same
+/// keys; with one too small for the 1,000 keys, lookups of the keys left out
+/// fall back to the skiplist while the others stay indexed.
+#[test]
+fn eight_threads_insert_with_a_point_index_ample_or_full() {
+    eight_threads_insert_into(Memtable::with_point_index(1 << 12));
+    eight_threads_insert_into(Memtable::with_point_index(0));
+}
+
+fn eight_threads_insert_into(table: Memtable) {
+    let table = Arc::new(table);
     let handles: Vec<_> = (0..THREADS)
         .map(|t| {
             let table = Arc::clone(&table);
@@ -138,11 +151,24 @@ fn stress_key(w: u64, i: u64) -> Vec<u8> {
 /// writer had acknowledged before the reader started is there.
 #[test]
 fn stress_writers_with_ascending_runs_while_readers_check_order_and_visibility() {
+    stress_writers_and_readers(Memtable::new());
+}
+
+/// The stress test with a point index that fills up halfway: point reads of
+/// acknowledged entries go through the index, then past it.
+#[test]
+fn stress_with_a_point_index_that_fills_up() {
+    stress_writers_and_readers(Memtable::with_point_index(STRESS_ENTRIES as usize * 2 / 3));
+}
+
+const WRITERS: u64 = 4;
+const PER_WRITER: u64 = 64 * if cfg!(debug_assertions) { 300 } else { 1_500 };
+const STRESS_ENTRIES: u64 = WRITERS * PER_WRITER;
+
+fn stress_writers_and_readers(table: Memtable) {
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-    const WRITERS: u64 = 4;
-    const PER_WRITER: u64 = 64 * if cfg!(debug_assertions) { 300 } else { 1_500 };
-    let table = Arc::new(Memtable::new());
+    let table = Arc::new(table);
     let acknowledged: Arc<Vec<AtomicU64>> =
         Arc::new((0..WRITERS).map(|_| AtomicU64::new(0)).collect());
     let done = Arc::new(AtomicBool::new(false));

@@ -148,8 +148,10 @@ proptest! {
     #[test]
     fn gets_and_scans_match_btreemap_after_inserter_runs(
         plans in proptest::collection::vec(insert_plan(), 1..4),
+        point_index in proptest::bool::ANY,
     ) {
-        let table = Arc::new(Memtable::new());
+        let table =
+            Arc::new(if point_index { Memtable::with_point_index(0) } else { Memtable::new() });
         let mut model = Model::new();
         for plan in plans {
             let mut inserter = table.inserter();

@@ -91,8 +91,7 @@ impl Query {
                     ),
                 });
             }
-            bind_expr(filter, schema)?;
-            filter.visit_conditions(&mut |name, _| filter_fields.extend(schema.index_of(name)));
+            bind_expr(filter, schema, &mut filter_fields)?;
             filter_fields.sort_unstable();
             filter_fields.dedup();
         }
@@ -100,11 +99,23 @@ impl Query {
     }
 }
 
-fn bind_expr(expr: &mut Expr, schema: &Schema) -> Result<(), QueryError> {
+/// Binds the literals of `expr` and adds the schema indexes of the fields it
+/// reads to `fields` (unsorted, with repeats).
+fn bind_expr(expr: &mut Expr, schema: &Schema, fields: &mut Vec<usize>) -> Result<(), QueryError> {
     match expr {
         Expr::Cond { field, op } => {
-            let ty = field_type(schema, field)
-                .ok_or_else(|| QueryError::UnknownField { field: field.clone() })?;
+            // One lookup gives the type and the index of a schema field.
+            let ty = match field.as_str() {
+                "_seq" => FieldType::Uint64,
+                "_time" => FieldType::Time,
+                name => {
+                    let i = schema
+                        .index_of(name)
+                        .ok_or_else(|| QueryError::UnknownField { field: field.clone() })?;
+                    fields.push(i);
+                    schema.fields()[i].ty
+                }
+            };
             let keyword = op.keyword();
             if let Op::In(list) | Op::NotIn(list) = op {
                 if list.len() > MAX_IN_VALUES {
@@ -134,9 +145,9 @@ fn bind_expr(expr: &mut Expr, schema: &Schema) -> Result<(), QueryError> {
             Ok(())
         }
         Expr::And(members) | Expr::Or(members) => {
-            members.iter_mut().try_for_each(|m| bind_expr(m, schema))
+            members.iter_mut().try_for_each(|m| bind_expr(m, schema, fields))
         }
-        Expr::Not(inner) => bind_expr(inner, schema),
+        Expr::Not(inner) => bind_expr(inner, schema, fields),
     }
 }
 

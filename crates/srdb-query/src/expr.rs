@@ -105,24 +105,26 @@ impl Op {
     }
 
     /// Mutable access to every operand, for binding.
-    pub(crate) fn operands_mut(&mut self) -> Vec<&mut Value> {
-        match self {
-            Op::Eq(v)
-            | Op::Ne(v)
-            | Op::Lt(v)
-            | Op::Gt(v)
-            | Op::Lte(v)
-            | Op::Gte(v)
-            | Op::Contains(v)
-            | Op::NotContains(v)
-            | Op::StartsWith(v)
-            | Op::NotStartsWith(v)
-            | Op::EndsWith(v)
-            | Op::NotEndsWith(v) => vec![v],
-            Op::In(vs) | Op::NotIn(vs) => vs.iter_mut().collect(),
-            Op::Between(a, b) | Op::NotBetween(a, b) => vec![a, b],
-            Op::IsNull | Op::NotNull => vec![],
-        }
+    pub(crate) fn operands_mut(&mut self) -> impl Iterator<Item = &mut Value> {
+        let (first, second, list): (Option<&mut Value>, Option<&mut Value>, &mut [Value]) =
+            match self {
+                Op::Eq(v)
+                | Op::Ne(v)
+                | Op::Lt(v)
+                | Op::Gt(v)
+                | Op::Lte(v)
+                | Op::Gte(v)
+                | Op::Contains(v)
+                | Op::NotContains(v)
+                | Op::StartsWith(v)
+                | Op::NotStartsWith(v)
+                | Op::EndsWith(v)
+                | Op::NotEndsWith(v) => (Some(v), None, &mut []),
+                Op::In(vs) | Op::NotIn(vs) => (None, None, vs.as_mut_slice()),
+                Op::Between(a, b) | Op::NotBetween(a, b) => (Some(a), Some(b), &mut []),
+                Op::IsNull | Op::NotNull => (None, None, &mut []),
+            };
+        first.into_iter().chain(second).chain(list)
     }
 
     /// Whether the operator matches on text (`contains`, `starts_with`,

@@ -28,7 +28,7 @@ use srdb_index::{range_all, range_null, range_starts_with, value_range, KeyRange
 use srdb_schema::{FieldType, Schema, Value};
 
 use crate::ranges::RangeSet;
-use crate::{field_type, BoundQuery, Direction, Expr, Op};
+use crate::{BoundQuery, Direction, Expr, Op, Query};
 
 /// How the table layer reads candidate rows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,62 +114,97 @@ enum Strength {
 }
 
 /// What the conditions `AND`ed on one field admit.
-struct FieldSet {
-    field: String,
+struct FieldSet<'a> {
+    field: &'a str,
     ty: FieldType,
     strength: Strength,
     keys: RangeSet<Vec<u8>>,
 }
 
+/// The type of `name` if it is an indexed field a plan may read by its
+/// index.
+type Indexed<'a> = dyn Fn(&str) -> Option<FieldType> + 'a;
+
 /// Chooses how to run `query` on a table of `schema` whose indexed fields are
 /// `indexes` (names that are not indexable fields of the schema are ignored).
+///
+/// [`BoundQuery::into_plan`] makes the same plan without copying the
+/// query's filter, order and projection into it.
 pub fn plan(query: &BoundQuery, schema: &Schema, indexes: &[&str]) -> Plan {
-    let q = query.query();
+    query.clone().into_plan(schema, indexes)
+}
+
+impl BoundQuery {
+    /// The [`plan`] of this query, which it moves its filter, order and
+    /// projection into.
+    pub fn into_plan(self, schema: &Schema, indexes: &[&str]) -> Plan {
+        let q = self.into_query();
+        let (access, time_range, needs_sort) = choose_access(&q, schema, indexes);
+        Plan {
+            access,
+            time_range,
+            residual: q.filter,
+            order: q.order_by,
+            needs_sort,
+            offset: q.offset,
+            limit: q.limit,
+            projection: q.select,
+        }
+    }
+}
+
+/// The access path of `q`, its time range and whether the rows it yields
+/// need sorting.
+#[allow(clippy::type_complexity)]
+fn choose_access(
+    q: &Query,
+    schema: &Schema,
+    indexes: &[&str],
+) -> (Access, Option<(Bound<i64>, Bound<i64>)>, bool) {
     let indexed = |name: &str| {
-        indexes.contains(&name) && schema.field(name).is_some_and(|f| f.ty.is_indexable())
+        if !indexes.contains(&name) {
+            return None;
+        }
+        schema.field(name).map(|f| f.ty).filter(|ty| ty.is_indexable())
     };
-    let want = q.order_by.clone().unwrap_or_else(|| ("_seq".to_owned(), Direction::Asc));
-    let desc = want.1 == Direction::Desc;
+    let (want, direction) = match &q.order_by {
+        Some((field, direction)) => (field.as_str(), *direction),
+        None => ("_seq", Direction::Asc),
+    };
+    let desc = direction == Direction::Desc;
     let conjuncts: Vec<&Expr> = match &q.filter {
         Some(filter) => flatten_and(filter),
         None => Vec::new(),
     };
-    let mut plan = Plan {
-        access: Access::Empty,
-        time_range: None,
-        residual: q.filter.clone(),
-        order: q.order_by.clone(),
-        needs_sort: false,
-        offset: q.offset,
-        limit: q.limit,
-        projection: q.select.clone(),
-    };
+    let mut time_range = None;
     let time = numeric_set(&conjuncts, "_time", |v| match v {
         Value::Time(t) => Some(*t),
         _ => None,
     });
-    match time.hull() {
-        None => return plan,
-        Some(hull) if !time.is_full() => plan.time_range = Some(hull),
-        Some(_) => {}
+    if let Some(time) = time {
+        match time.hull() {
+            None => return (Access::Empty, None, false),
+            Some(hull) if !time.is_full() => time_range = Some(hull),
+            Some(_) => {}
+        }
     }
     if conjuncts.iter().any(|c| matches!(c, Expr::Or(ms) if ms.is_empty())) {
-        return plan;
+        return (Access::Empty, time_range, false);
     }
-    let choice = choose(&conjuncts, schema, &indexed, &want, q.limit.is_some());
-    plan.needs_sort = !delivers(&choice, &want.0, desc);
-    plan.access = match choice {
-        Access::SeqRange { start, end, .. } if want.0 == "_seq" => {
+    let choice = choose(&conjuncts, &indexed, want, q.limit.is_some());
+    let needs_sort = !delivers(&choice, want, desc);
+    let access = match choice {
+        Access::SeqRange { start, end, .. } if want == "_seq" => {
             Access::SeqRange { start, end, reverse: desc }
         }
         Access::IndexRanges { field, ty, ranges, .. }
-            if field == want.0 || (want.0 == "_seq" && is_one_value(&ranges)) =>
+            if field == want || (want == "_seq" && is_one_value(&ranges)) =>
         {
             Access::IndexRanges { field, ty, ranges, reverse: desc }
         }
         other => other,
     };
-    plan
+    (access, time_range, needs_sort)
 }
 
 /// Whether rows read by `access` come ordered by `field` in the direction.
@@ -199,78 +234,74 @@ fn is_one_value(ranges: &[KeyRange]) -> bool {
 /// The access path, by the preferences of the module documentation.
 fn choose(
     conjuncts: &[&Expr],
-    schema: &Schema,
-    indexed: &dyn Fn(&str) -> bool,
-    want: &(String, Direction),
+    indexed: &Indexed<'_>,
+    order_field: &str,
     has_limit: bool,
 ) -> Access {
-    let (best, best_access) = best_single(conjuncts, schema, indexed);
+    let (best, best_access) = best_single(conjuncts, indexed);
     if matches!(best_access, Access::Empty) {
         return Access::Empty;
     }
     if best >= Strength::Bounded {
         return best_access;
     }
-    if let Some(union) = conjuncts.iter().find_map(|c| union_of(c, schema, indexed)) {
+    if let Some(union) = conjuncts.iter().find_map(|c| union_of(c, indexed)) {
         return union;
     }
-    let order_field = want.0.as_str();
-    let order_scan = order_field == "_seq" || indexed(order_field);
-    if order_scan && (has_limit || best == Strength::None) {
-        return access_on(order_field, conjuncts, schema);
+    if has_limit || best == Strength::None {
+        if order_field == "_seq" {
+            return seq_access(conjuncts);
+        }
+        if let Some(ty) = indexed(order_field) {
+            return index_access(index_set(conjuncts, order_field, ty));
+        }
     }
     best_access
 }
 
 /// The best access from conditions on one field, and its strength; a full
 /// scan if none.
-fn best_single(
-    conjuncts: &[&Expr],
-    schema: &Schema,
-    indexed: &dyn Fn(&str) -> bool,
-) -> (Strength, Access) {
+fn best_single(conjuncts: &[&Expr], indexed: &Indexed<'_>) -> (Strength, Access) {
     let seq = seq_access(conjuncts);
     let (mut best, mut access) = (field_strength(conjuncts, "_seq"), seq);
     if matches!(access, Access::Empty) {
         return (Strength::Points, Access::Empty);
     }
-    let mut fields: Vec<&str> = Vec::new();
+    let mut fields: Vec<(&str, FieldType)> = Vec::new();
     for c in conjuncts {
-        if let Expr::Cond { field, .. } = c {
-            if indexed(field) && !fields.contains(&field.as_str()) {
-                fields.push(field);
-            }
+        let Expr::Cond { field, .. } = c else { continue };
+        if fields.iter().any(|(f, _)| f == field) {
+            continue;
+        }
+        if let Some(ty) = indexed(field) {
+            fields.push((field, ty));
         }
     }
-    for field in fields {
-        let set = index_set(conjuncts, field, schema);
+    // The best set found so far, made into an access once all are seen.
+    let mut best_set: Option<FieldSet<'_>> = None;
+    for (field, ty) in fields {
+        let set = index_set(conjuncts, field, ty);
         if set.keys.is_empty() {
             return (Strength::Points, Access::Empty);
         }
         if set.strength > best {
             best = set.strength;
-            access = index_access(set);
+            best_set = Some(set);
         }
+    }
+    if let Some(set) = best_set {
+        access = index_access(set);
     }
     (best, access)
 }
 
-/// An access on `field` (`_seq` or an indexed field) restricted by the
-/// conditions on it, whatever their strength.
-fn access_on(field: &str, conjuncts: &[&Expr], schema: &Schema) -> Access {
-    if field == "_seq" {
-        return seq_access(conjuncts);
-    }
-    let set = index_set(conjuncts, field, schema);
+/// The access reading the keys of `set` (none if it is empty).
+fn index_access(set: FieldSet<'_>) -> Access {
     if set.keys.is_empty() {
         return Access::Empty;
     }
-    index_access(set)
-}
-
-fn index_access(set: FieldSet) -> Access {
     Access::IndexRanges {
-        field: set.field,
+        field: set.field.to_owned(),
         ty: set.ty,
         ranges: set.keys.into_intervals(),
         reverse: false,
@@ -278,11 +309,11 @@ fn index_access(set: FieldSet) -> Access {
 }
 
 /// A union for an `OR` conjunct whose every branch has a selective access.
-fn union_of(expr: &Expr, schema: &Schema, indexed: &dyn Fn(&str) -> bool) -> Option<Access> {
+fn union_of(expr: &Expr, indexed: &Indexed<'_>) -> Option<Access> {
     let Expr::Or(branches) = expr else { return None };
     let mut members: Vec<Access> = Vec::new();
     for branch in branches {
-        let (strength, access) = best_single(&flatten_and(branch), schema, indexed);
+        let (strength, access) = best_single(&flatten_and(branch), indexed);
         match access {
             Access::Empty => {}
             _ if strength == Strength::None => return None,
@@ -379,11 +410,13 @@ fn field_strength(conjuncts: &[&Expr], field: &str) -> Strength {
     strength
 }
 
-/// The index keys admitted by the conditions on the indexed `field`.
-fn index_set(conjuncts: &[&Expr], field: &str, schema: &Schema) -> FieldSet {
-    let ty = field_type(schema, field).expect("index_set is called for schema fields");
+/// The index keys admitted by the conditions on the indexed `field` of type
+/// `ty`.
+fn index_set<'a>(conjuncts: &[&Expr], field: &'a str, ty: FieldType) -> FieldSet<'a> {
     let text = matches!(ty, FieldType::String | FieldType::Bytes);
-    let mut keys = RangeSet::from_intervals([range_all()]);
+    // `None` admits every key; every set a condition admits lies within
+    // `range_all`, so the first is the intersection so far.
+    let mut keys: Option<RangeSet<Vec<u8>>> = None;
     for c in conjuncts {
         let Expr::Cond { field: f, op } = c else { continue };
         if f != field {
@@ -399,20 +432,26 @@ fn index_set(conjuncts: &[&Expr], field: &str, schema: &Schema) -> FieldSet {
                 .map(|intervals| intervals.into_iter().map(|(s, e)| value_range(s, e)).collect()),
         };
         if let Some(ranges) = admitted_keys {
-            keys = keys.intersect(&RangeSet::from_intervals(ranges));
+            let admitted = RangeSet::from_intervals(ranges);
+            keys = Some(match keys {
+                Some(keys) => keys.intersect(&admitted),
+                None => admitted,
+            });
         }
     }
+    let keys = keys.unwrap_or_else(|| RangeSet::from_intervals([range_all()]));
     let strength = field_strength(conjuncts, field);
-    FieldSet { field: field.to_owned(), ty, strength, keys }
+    FieldSet { field, ty, strength, keys }
 }
 
 /// The values of `field` (`_seq` or `_time`) admitted by the conditions on
-/// it, through `number` which reads a bound literal.
+/// it, through `number` which reads a bound literal; `None` (every value)
+/// when no condition restricts it.
 fn numeric_set<T: Ord + Clone>(
     conjuncts: &[&Expr],
     field: &str,
     number: impl Fn(&Value) -> Option<T>,
-) -> RangeSet<T> {
+) -> Option<RangeSet<T>> {
     let map = |b: Bound<&Value>| -> Option<Bound<T>> {
         Some(match b {
             Bound::Included(v) => Bound::Included(number(v)?),
@@ -420,7 +459,7 @@ fn numeric_set<T: Ord + Clone>(
             Bound::Unbounded => Bound::Unbounded,
         })
     };
-    let mut set = RangeSet::full();
+    let mut set: Option<RangeSet<T>> = None;
     for c in conjuncts {
         let Expr::Cond { field: f, op } = c else { continue };
         if f != field {
@@ -436,7 +475,10 @@ fn numeric_set<T: Ord + Clone>(
             }),
         };
         if let Some(values) = admitted_values {
-            set = set.intersect(&values);
+            set = Some(match set {
+                Some(set) => set.intersect(&values),
+                None => values,
+            });
         }
     }
     set
@@ -445,7 +487,9 @@ fn numeric_set<T: Ord + Clone>(
 /// The `_seq` access admitted by the conditions on `_seq`: one range, a
 /// union of ranges, or nothing.
 fn seq_access(conjuncts: &[&Expr]) -> Access {
-    let set = numeric_set(conjuncts, "_seq", Value::as_u64);
+    let Some(set) = numeric_set(conjuncts, "_seq", Value::as_u64) else {
+        return Access::SeqRange { start: Bound::Unbounded, end: Bound::Unbounded, reverse: false };
+    };
     let mut ranges: Vec<Access> = set
         .into_intervals()
         .into_iter()

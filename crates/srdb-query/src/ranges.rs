@@ -71,27 +71,22 @@ pub(crate) fn is_empty<T: Ord>(interval: &Interval<T>) -> bool {
 }
 
 impl<T: Ord + Clone> RangeSet<T> {
-    /// Every value.
-    pub(crate) fn full() -> Self {
-        RangeSet { intervals: vec![(Bound::Unbounded, Bound::Unbounded)] }
-    }
-
     /// The union of `intervals`, normalised.
     pub(crate) fn from_intervals(intervals: impl IntoIterator<Item = Interval<T>>) -> Self {
         let mut intervals: Vec<_> = intervals.into_iter().filter(|i| !is_empty(i)).collect();
         intervals.sort_by(|a, b| cmp_start(&a.0, &b.0));
-        let mut merged: Vec<Interval<T>> = Vec::with_capacity(intervals.len());
-        for (start, end) in intervals {
-            match merged.last_mut() {
-                Some(last) if touches(&last.1, &start) => {
-                    if cmp_end(&end, &last.1).is_gt() {
-                        last.1 = end;
-                    }
-                }
-                _ => merged.push((start, end)),
+        // Merged in place: an interval that touches the one kept before it
+        // extends that one's end if it reaches further, and is dropped.
+        intervals.dedup_by(|next, kept| {
+            if !touches(&kept.1, &next.0) {
+                return false;
             }
-        }
-        RangeSet { intervals: merged }
+            if cmp_end(&next.1, &kept.1).is_gt() {
+                std::mem::swap(&mut kept.1, &mut next.1);
+            }
+            true
+        });
+        RangeSet { intervals }
     }
 
     /// The intervals, sorted and disjoint.

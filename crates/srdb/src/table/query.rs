@@ -20,6 +20,7 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, BinaryHeap, VecDeque};
+use std::ops::Bound;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
@@ -203,28 +204,27 @@ impl Table {
     /// indexes.
     fn plan(&self, query: &Query) -> DbResult<Plan> {
         let state = self.shared.read_state()?;
-        Ok(self.plan_with(&state.schema, &state.indexes, query)?.0)
+        self.plan_with(&state.schema, &state.indexes, query)
     }
 
-    /// The plan, and the schema indexes of the fields its filter reads.
+    /// The plan of `query` over the indexes that are ready.
     fn plan_with(
         &self,
         schema: &Schema,
         indexes: &[crate::table::IndexHandle],
         query: &Query,
-    ) -> DbResult<(Plan, Vec<usize>)> {
+    ) -> DbResult<Plan> {
         let bound = query
             .bind(schema)
             .map_err(|e| DbError::Query { table: self.shared.name.clone(), source: Box::new(e) })?;
         let ready: Vec<&str> =
             indexes.iter().filter(|i| !i.building).map(|i| i.field.as_str()).collect();
-        let plan = srdb_query::plan(&bound, schema, &ready);
-        Ok((plan, bound.filter_field_indexes().to_vec()))
+        Ok(bound.into_plan(schema, &ready))
     }
 
     fn execute(&self, query: &Query) -> DbResult<QueryRows> {
         let state = self.shared.read_state()?;
-        let (plan, _) = self.plan_with(&state.schema, &state.indexes, query)?;
+        let mut plan = self.plan_with(&state.schema, &state.indexes, query)?;
         // Compiled once: field names resolved to positions, so each row is
         // filtered on its encoded bytes without decoding or allocating.
         let filter = match &plan.residual {
@@ -244,8 +244,24 @@ impl Table {
                 )
             })
         };
-        let source =
-            Source::new(&self.shared.name, &plan, &plan.access, &snapshot, &state.rows, &index_of)?;
+        let access = std::mem::replace(&mut plan.access, Access::Empty);
+        let source = Source::new(
+            &self.shared.name,
+            &plan.time_range,
+            access,
+            &snapshot,
+            &state.rows,
+            &index_of,
+        )?;
+        // A scan of the rows keyspace tests the filter on each row as it
+        // reads it, so rows that fail are never handed out (rows handed out
+        // are filtered again below).
+        let source = match (source, &filter) {
+            (Source::Rows { iter, reverse }, Some(filter)) => {
+                Source::Rows { iter: iter.prefilter(keep_matching(filter.clone())), reverse }
+            }
+            (source, _) => source,
+        };
         let projection = match &plan.projection {
             Some(names) => {
                 let names: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -254,7 +270,7 @@ impl Table {
             None => None,
         };
         let ctx = Ctx {
-            table: self.shared.name.as_str().into(),
+            table: self.clone(),
             schema: state.schema.clone(),
             rows: state.rows.clone(),
             snapshot,
@@ -277,9 +293,19 @@ impl Table {
     }
 }
 
+/// The test a scan of the rows keyspace runs on each row before handing it
+/// out: whether `filter` matches, or may (a key that is not a `_seq`, a
+/// damaged row: such rows reach the filter, which reports them).
+fn keep_matching(filter: CompiledFilter) -> impl FnMut(&[u8], &[u8]) -> bool + Send + 'static {
+    move |key, bytes| match <[u8; 8]>::try_from(key) {
+        Ok(seq) => filter.matches(u64::from_be_bytes(seq), bytes).unwrap_or(true),
+        Err(_) => true,
+    }
+}
+
 /// What every step of a running query needs.
 struct Ctx {
-    table: Arc<str>,
+    table: Table,
     schema: Arc<Schema>,
     rows: Keyspace,
     snapshot: Snapshot,
@@ -289,13 +315,17 @@ struct Ctx {
 }
 
 impl Ctx {
+    fn table(&self) -> &str {
+        &self.table.shared.name
+    }
+
     fn matches(&self, seq: u64, bytes: &[u8]) -> DbResult<bool> {
         match &self.filter {
             None => Ok(true),
             // Fields are read when the filter reads them, so a condition that
             // settles an AND or an OR spares the reading of the others.
             Some(filter) => filter.matches(seq, bytes).map_err(|source| DbError::CorruptRow {
-                table: self.table.to_string(),
+                table: self.table().to_owned(),
                 seq,
                 source,
             }),
@@ -304,13 +334,13 @@ impl Ctx {
 
     fn output(&self, seq: u64, bytes: &[u8]) -> DbResult<Row> {
         match &self.projection {
-            Some(columns) => decode_columns(&self.table, &self.schema, columns, seq, bytes),
-            None => decode_stored(&self.table, &self.schema, seq, bytes),
+            Some(columns) => decode_columns(self.table(), &self.schema, columns, seq, bytes),
+            None => decode_stored(self.table(), &self.schema, seq, bytes),
         }
     }
 
     fn value(&self, field: &str, seq: u64, bytes: &[u8]) -> DbResult<Value> {
-        let corrupt = |source| DbError::CorruptRow { table: self.table.to_string(), seq, source };
+        let corrupt = |source| DbError::CorruptRow { table: self.table().to_owned(), seq, source };
         match field {
             "_seq" => Ok(Value::Uint(seq)),
             "_time" => Ok(Value::Time(decode_time(bytes).map_err(corrupt)?)),
@@ -345,8 +375,8 @@ enum Source {
 impl Source {
     fn new(
         table: &str,
-        plan: &Plan,
-        access: &Access,
+        time: &Option<(Bound<i64>, Bound<i64>)>,
+        access: Access,
         snapshot: &Snapshot,
         rows: &Keyspace,
         index_of: &dyn Fn(&str) -> DbResult<Keyspace>,
@@ -354,20 +384,20 @@ impl Source {
         Ok(match access {
             Access::Empty => Source::Empty,
             Access::SeqRange { start, end, reverse } => Source::Rows {
-                iter: time_range::rows_in(snapshot, rows, *start, *end, &plan.time_range),
-                reverse: *reverse,
+                iter: time_range::rows_in(snapshot, rows, start, end, time),
+                reverse,
             },
             Access::IndexRanges { field, ranges, reverse, .. } => {
-                let mut ranges: VecDeque<KeyRange> = ranges.iter().cloned().collect();
-                if *reverse {
-                    ranges = ranges.into_iter().rev().collect();
+                let mut ranges = VecDeque::from(ranges);
+                if reverse {
+                    ranges.make_contiguous().reverse();
                 }
-                Source::Index { ks: index_of(field)?, ranges, iter: None, reverse: *reverse }
+                Source::Index { ks: index_of(&field)?, ranges, iter: None, reverse }
             }
             Access::IndexUnion(members) => {
                 let mut seqs = BTreeSet::new();
                 for member in members {
-                    let mut source = Source::new(table, plan, member, snapshot, rows, index_of)?;
+                    let mut source = Source::new(table, time, member, snapshot, rows, index_of)?;
                     while let Some(seq) = source.next_seq(table, snapshot)? {
                         seqs.insert(seq);
                     }
@@ -428,7 +458,7 @@ impl Source {
         match *self {
             Source::Rows { ref mut iter, reverse: false } => {
                 return match iter.next_ref()? {
-                    Some((key, value)) => Ok(Some((seq_of(&ctx.table, key)?, value))),
+                    Some((key, value)) => Ok(Some((seq_of(ctx.table(), key)?, value))),
                     None => Ok(None),
                 };
             }
@@ -437,14 +467,14 @@ impl Source {
                     Some(entry) => {
                         let (key, value) = entry?;
                         *buf = value;
-                        Ok(Some((seq_of(&ctx.table, &key)?, &buf[..])))
+                        Ok(Some((seq_of(ctx.table(), &key)?, &buf[..])))
                     }
                     None => Ok(None),
                 };
             }
             _ => {}
         }
-        let Some(seq) = self.next_seq(&ctx.table, &ctx.snapshot)? else { return Ok(None) };
+        let Some(seq) = self.next_seq(ctx.table(), &ctx.snapshot)? else { return Ok(None) };
         // An index entry is written with its row in one batch and read in the
         // same snapshot, so a missing row is damage.
         match ctx.snapshot.get(&ctx.rows, seq_key(seq))? {
@@ -453,7 +483,7 @@ impl Source {
                 Ok(Some((seq, &buf[..])))
             }
             None => Err(DbError::corrupt(
-                &ctx.table,
+                ctx.table(),
                 format!("an index entry points at _seq {seq}, which has no row"),
             )),
         }

@@ -18,7 +18,7 @@ use srdb_manifest::{FileMeta, KeyspaceId, Version, VersionEdit};
 
 use crate::engine::Inner;
 use crate::error::{Error, Result};
-use crate::memgen::{SuperVersion, TableLevels};
+use crate::memgen::{KeyspaceMap, SuperVersion, TableLevels};
 use crate::tables::Table;
 
 pub(crate) fn compaction_loop(inner: Arc<Inner>) {
@@ -189,7 +189,7 @@ pub(crate) fn install_version(
         .map(|t| (t.meta.number, t.clone()))
         .chain(new_tables.into_iter().map(|t| (t.meta.number, t)))
         .collect();
-    let mut levels = HashMap::with_capacity(sv.levels.len());
+    let mut levels = KeyspaceMap::with_capacity_and_hasher(sv.levels.len(), Default::default());
     for ks in version.keyspaces() {
         if !sv.levels.contains_key(&ks.id) {
             continue; // unavailable: keep it out of reads and compactions

@@ -25,7 +25,7 @@ use srdb_wal::Wal;
 use crate::batch::{DecodedEntry, WriteBatch};
 use crate::error::{Error, Result};
 use crate::limits::MAX_KEYSPACE_NAME_BYTES;
-use crate::memgen::{MemGen, SuperVersion, TableLevels};
+use crate::memgen::{KeyspaceMap, MemGen, SuperVersion, TableLevels};
 use crate::options::{KeyspaceOptions, Options};
 use crate::seqno::{SnapshotList, VisibleSeqno};
 use crate::stats::Counters;
@@ -647,10 +647,10 @@ impl Inner {
 
 /// A copy of `levels` with keyspace `id` set to `value` (or removed).
 pub(crate) fn with_levels(
-    levels: &HashMap<KeyspaceId, TableLevels>,
+    levels: &KeyspaceMap<TableLevels>,
     id: KeyspaceId,
     value: Option<TableLevels>,
-) -> HashMap<KeyspaceId, TableLevels> {
+) -> KeyspaceMap<TableLevels> {
     let mut out = levels.clone();
     match value {
         Some(v) => {

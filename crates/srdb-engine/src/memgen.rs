@@ -1,6 +1,7 @@
 //! Memtable generations and the `SuperVersion` readers work from.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ pub(crate) struct MemGen {
     /// The WAL segment holding this generation's writes (and, for the
     /// generation built at recovery, the writes replayed from older segments).
     pub(crate) segment: u64,
-    pub(crate) mems: HashMap<KeyspaceId, Arc<Memtable>>,
+    pub(crate) mems: KeyspaceMap<Arc<Memtable>>,
     /// Approximate bytes written into this generation, shared by the copies
     /// made when a keyspace is added.
     pub(crate) bytes: Arc<AtomicUsize>,
@@ -105,12 +106,55 @@ pub(crate) struct SuperVersion {
     pub(crate) version: Arc<Version>,
     /// Opened files per available keyspace. A keyspace that is in the
     /// MANIFEST but missing here could not be opened (see `unavailable`).
-    pub(crate) levels: HashMap<KeyspaceId, TableLevels>,
+    pub(crate) levels: KeyspaceMap<TableLevels>,
 }
 
 impl SuperVersion {
     /// Memtables of `id`, newest first.
     pub(crate) fn memtables(&self, id: KeyspaceId) -> impl Iterator<Item = &Arc<Memtable>> {
         std::iter::once(&self.mem).chain(self.frozen.iter()).filter_map(move |g| g.mems.get(&id))
+    }
+
+    /// Memtables of `id` that hold at least one version, newest first:
+    /// what a point read must search. Right after a flush every one is
+    /// empty, and skipping them spares a skiplist search each.
+    pub(crate) fn nonempty_memtables(
+        &self,
+        id: KeyspaceId,
+    ) -> impl Iterator<Item = &Arc<Memtable>> {
+        self.memtables(id).filter(|m| !m.is_empty())
+    }
+}
+
+/// A map keyed by keyspace id. Every read looks its keyspace up in two of
+/// them (the memtables, the levels), so the hash is one multiplication
+/// rather than SipHash: the ids are small integers the engine assigns, not
+/// input an adversary chooses.
+pub(crate) type KeyspaceMap<V> = HashMap<KeyspaceId, V, BuildHasherDefault<KeyspaceIdHasher>>;
+
+/// The hasher of [`KeyspaceMap`]: Fibonacci hashing of the id, which spreads
+/// consecutive ids over the high bits the table's control bytes use while
+/// keeping the low bits that pick a bucket distinct.
+#[derive(Default)]
+pub(crate) struct KeyspaceIdHasher(u64);
+
+impl Hasher for KeyspaceIdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only reached if the id type changes; stays correct, if slower.
+        for &b in bytes {
+            self.write_u64(self.0.rotate_left(8) ^ u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, id: u32) {
+        self.write_u64(u64::from(id));
+    }
+
+    fn write_u64(&mut self, id: u64) {
+        self.0 = (self.0 ^ id).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }

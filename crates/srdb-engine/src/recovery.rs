@@ -22,7 +22,7 @@ use srdb_wal::{RecoveryMode, Wal, WalOptions};
 use crate::batch;
 use crate::engine::{Background, BackgroundState, Inner, ManifestState};
 use crate::error::{Error, Result};
-use crate::memgen::{MemGen, SuperVersion, TableLevels};
+use crate::memgen::{KeyspaceMap, MemGen, SuperVersion, TableLevels};
 use crate::seqno::{SnapshotList, VisibleSeqno};
 use crate::stats::Counters;
 use crate::tables::Table;
@@ -154,8 +154,8 @@ fn open_tables(
     dir: &Path,
     version: &Version,
     cache: &Arc<BlockCache>,
-) -> (HashMap<KeyspaceId, TableLevels>, HashMap<KeyspaceId, String>) {
-    let mut levels = HashMap::new();
+) -> (KeyspaceMap<TableLevels>, HashMap<KeyspaceId, String>) {
+    let mut levels = KeyspaceMap::default();
     let mut unavailable = HashMap::new();
     'keyspaces: for ks in version.keyspaces() {
         let mut opened: TableLevels = Vec::with_capacity(ks.levels.len());

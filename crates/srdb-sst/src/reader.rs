@@ -249,6 +249,22 @@ impl Sst {
     /// file (a tombstone is returned as [`Kind::Delete`]); `None` if the file
     /// has none. Consults the bloom filter first.
     pub fn get(&self, user_key: &[u8], snapshot: u64) -> Result<Option<Lookup>, SstError> {
+        self.get_with(user_key, snapshot, |seqno, kind, value| Lookup {
+            seqno,
+            kind,
+            value: value.to_vec(),
+        })
+    }
+
+    /// Like [`get`](Sst::get), but hands the version (seqno, kind, value)
+    /// to `read` in place instead of copying the value, and returns what
+    /// `read` returns. The value borrows the mapped file or a cached block.
+    pub fn get_with<R>(
+        &self,
+        user_key: &[u8],
+        snapshot: u64,
+        read: impl FnOnce(u64, Kind, &[u8]) -> R,
+    ) -> Result<Option<R>, SstError> {
         if !self.may_contain(user_key) {
             return Ok(None);
         }
@@ -290,11 +306,7 @@ impl Sst {
             if found.user_key != user_key {
                 return Ok(None);
             }
-            Ok(Some(Lookup {
-                seqno: found.seqno,
-                kind: found.kind,
-                value: cursor.value(bytes).to_vec(),
-            }))
+            Ok(Some(read(found.seqno, found.kind, cursor.value(bytes))))
         })
     }
 

@@ -11,7 +11,14 @@
 //! access did not deliver the order, skipped, limited and projected
 //! (decoding only the selected fields).
 //!
-//! Memory. Without a sort, rows stream one at a time. A sort with a limit
+//! Rows found by `_seq` (through an index or a union) are fetched in chunks
+//! of up to [`FETCH_CHUNK_ROWS`] candidates by one engine read
+//! (`Snapshot::get_many`), which looks the rows keyspace up once per chunk
+//! instead of once per row; a chunk never holds more candidates than the
+//! query's offset and limit still want.
+//!
+//! Memory. Without a sort, rows stream one at a time, or a chunk at a time
+//! when fetched by `_seq` (the chunk's row bytes). A sort with a limit
 //! keeps a bounded heap of `offset + limit` rows. A sort without a limit (an
 //! order on a field with no ready index) holds every matching row's bytes. A
 //! union of accesses (an `OR` of indexed terms) holds the set of matching
@@ -284,7 +291,7 @@ impl Table {
             sorted: None,
             skip: plan.offset,
             remaining: plan.limit.unwrap_or(u64::MAX),
-            buf: Vec::new(),
+            fetched: Fetched::default(),
         };
         if plan.needs_sort {
             out.sort(&plan)?;
@@ -449,11 +456,15 @@ impl Source {
     }
 
     /// The next candidate: its `_seq` and row bytes, borrowed from the
-    /// iterator (the common forward scan copies nothing) or from `buf`.
+    /// iterator (the common forward scan copies nothing) or from `fetched`.
+    /// Rows found by `_seq` (index entries, unions) are fetched in chunks of
+    /// up to `wanted` candidates, which bounds what a query with a limit
+    /// reads ahead.
     fn next_row<'a>(
         &'a mut self,
         ctx: &Ctx,
-        buf: &'a mut Vec<u8>,
+        fetched: &'a mut Fetched,
+        wanted: u64,
     ) -> DbResult<Option<(u64, &'a [u8])>> {
         match *self {
             Source::Rows { ref mut iter, reverse: false } => {
@@ -466,27 +477,88 @@ impl Source {
                 return match iter.next_back() {
                     Some(entry) => {
                         let (key, value) = entry?;
-                        *buf = value;
-                        Ok(Some((seq_of(ctx.table(), &key)?, &buf[..])))
+                        fetched.bytes = value;
+                        Ok(Some((seq_of(ctx.table(), &key)?, &fetched.bytes[..])))
                     }
                     None => Ok(None),
                 };
             }
             _ => {}
         }
-        let Some(seq) = self.next_seq(ctx.table(), &ctx.snapshot)? else { return Ok(None) };
-        // An index entry is written with its row in one batch and read in the
-        // same snapshot, so a missing row is damage.
-        match ctx.snapshot.get(&ctx.rows, seq_key(seq))? {
-            Some(bytes) => {
-                *buf = bytes;
-                Ok(Some((seq, &buf[..])))
-            }
-            None => Err(DbError::corrupt(
-                ctx.table(),
-                format!("an index entry points at _seq {seq}, which has no row"),
-            )),
+        if fetched.next == fetched.rows.len() && !fetched.refill(self, ctx, wanted)? {
+            return Ok(None);
         }
+        let (seq, start, end) = fetched.rows[fetched.next];
+        fetched.next += 1;
+        Ok(Some((seq, &fetched.bytes[start..end])))
+    }
+}
+
+/// Most candidates whose rows are fetched together: enough that the
+/// engine's per-read costs (its memtables and files looked up, its counters
+/// updated) are paid a few times per hundred rows, few enough that the
+/// chunk's rows stay in the CPU's caches while they are filtered and
+/// decoded.
+const FETCH_CHUNK_ROWS: u64 = 64;
+
+/// The rows of one chunk of candidates found by `_seq`, fetched in one
+/// engine read ([`Snapshot::get_many`]) and copied one after another into
+/// `bytes`, a buffer reused from chunk to chunk; or the last row a reverse
+/// scan yielded.
+#[derive(Default)]
+struct Fetched {
+    /// The chunk's `_seq`s, in the order the source gave them.
+    seqs: Vec<u64>,
+    /// Each row's `_seq` and where its bytes lie in `bytes`.
+    rows: Vec<(u64, usize, usize)>,
+    /// The next row of `rows` to yield.
+    next: usize,
+    bytes: Vec<u8>,
+}
+
+impl Fetched {
+    /// Reads the next chunk of up to `wanted` candidates of `source` and their
+    /// rows; false when the source has none left.
+    fn refill(&mut self, source: &mut Source, ctx: &Ctx, wanted: u64) -> DbResult<bool> {
+        let Fetched { seqs, rows, next, bytes } = self;
+        seqs.clear();
+        rows.clear();
+        bytes.clear();
+        *next = 0;
+        let chunk = wanted.clamp(1, FETCH_CHUNK_ROWS) as usize;
+        seqs.reserve(chunk);
+        while seqs.len() < chunk {
+            match source.next_seq(ctx.table(), &ctx.snapshot)? {
+                Some(seq) => seqs.push(seq),
+                None => break,
+            }
+        }
+        if seqs.is_empty() {
+            return Ok(false);
+        }
+        rows.reserve(seqs.len());
+        let keys = seqs.iter().map(|&seq| seq_key(seq));
+        ctx.snapshot.get_many(&ctx.rows, keys, |key, value| -> DbResult<()> {
+            let seq = u64::from_be_bytes(*key);
+            // An index entry is written with its row in one batch and read
+            // in the same snapshot, so a missing row is damage.
+            let value = value.ok_or_else(|| {
+                DbError::corrupt(
+                    ctx.table(),
+                    format!("an index entry points at _seq {seq}, which has no row"),
+                )
+            })?;
+            if rows.is_empty() {
+                // Room for the chunk if its rows are about as long as the
+                // first, so that copying them rarely grows the buffer.
+                bytes.reserve(value.len().saturating_mul(seqs.len()));
+            }
+            let start = bytes.len();
+            bytes.extend_from_slice(value);
+            rows.push((seq, start, bytes.len()));
+            Ok(())
+        })?;
+        Ok(true)
     }
 }
 
@@ -536,7 +608,7 @@ pub struct QueryRows {
     sorted: Option<std::vec::IntoIter<Sorted>>,
     skip: u64,
     remaining: u64,
-    buf: Vec<u8>,
+    fetched: Fetched,
 }
 
 impl QueryRows {
@@ -553,7 +625,10 @@ impl QueryRows {
             self.sorted = Some(Vec::new().into_iter());
             return Ok(());
         }
-        while let Some((seq, bytes)) = self.source.next_row(&self.ctx, &mut self.buf)? {
+        // A sort reads every candidate.
+        while let Some((seq, bytes)) =
+            self.source.next_row(&self.ctx, &mut self.fetched, u64::MAX)?
+        {
             if !self.ctx.matches(seq, bytes)? {
                 continue;
             }
@@ -583,7 +658,7 @@ impl QueryRows {
     }
 
     fn advance(&mut self) -> DbResult<Option<Row>> {
-        let QueryRows { ctx, source, sorted, skip, remaining, buf } = self;
+        let QueryRows { ctx, source, sorted, skip, remaining, fetched } = self;
         loop {
             if *remaining == 0 {
                 return Ok(None);
@@ -593,7 +668,7 @@ impl QueryRows {
                     Some(s) => (s.seq, Cow::Owned(s.bytes)),
                     None => return Ok(None),
                 },
-                None => match source.next_row(ctx, buf)? {
+                None => match source.next_row(ctx, fetched, skip.saturating_add(*remaining))? {
                     Some((seq, bytes)) if ctx.matches(seq, bytes)? => (seq, Cow::Borrowed(bytes)),
                     Some(_) => continue,
                     None => return Ok(None),

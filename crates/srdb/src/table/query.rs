@@ -260,15 +260,6 @@ impl Table {
             &state.rows,
             &index_of,
         )?;
-        // A scan of the rows keyspace tests the filter on each row as it
-        // reads it, so rows that fail are never handed out (rows handed out
-        // are filtered again below).
-        let source = match (source, &filter) {
-            (Source::Rows { iter, reverse }, Some(filter)) => {
-                Source::Rows { iter: iter.prefilter(keep_matching(filter.clone())), reverse }
-            }
-            (source, _) => source,
-        };
         let projection = match &plan.projection {
             Some(names) => {
                 let names: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -297,16 +288,6 @@ impl Table {
             out.sort(&plan)?;
         }
         Ok(out)
-    }
-}
-
-/// The test a scan of the rows keyspace runs on each row before handing it
-/// out: whether `filter` matches, or may (a key that is not a `_seq`, a
-/// damaged row: such rows reach the filter, which reports them).
-fn keep_matching(filter: CompiledFilter) -> impl FnMut(&[u8], &[u8]) -> bool + Send + 'static {
-    move |key, bytes| match <[u8; 8]>::try_from(key) {
-        Ok(seq) => filter.matches(u64::from_be_bytes(seq), bytes).unwrap_or(true),
-        Err(_) => true,
     }
 }
 

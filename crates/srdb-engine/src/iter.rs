@@ -56,7 +56,7 @@ macro_rules! forward_internal_iterator {
 
 mod concat;
 
-use std::ops::{Bound, RangeBounds};
+use std::ops::{Bound, ControlFlow, RangeBounds};
 use std::sync::Arc;
 
 use srdb_compaction::{LevelIterator, MergingIterator};
@@ -71,7 +71,7 @@ use crate::options::TimeSource;
 use crate::tables::Table;
 use crate::time_filter::{shadowed, TimeFilter};
 
-use self::concat::{Concat, Unit, UnitIter};
+use self::concat::{scan_by_steps, Concat, Unit, UnitIter};
 
 /// An iterator over `(key, value)` pairs of one keyspace.
 ///
@@ -102,6 +102,26 @@ pub struct Iter {
     /// range; consulted for newer versions of the keys yielded.
     skipped: Vec<Arc<Table>>,
     plan: ScanPlan,
+    /// The test of [`Iter::prefilter`].
+    keep: Option<Prefilter>,
+    /// Whether `keep` answered `Some(true)` for the entry last yielded.
+    vouched: bool,
+}
+
+/// A test of an entry's user key and value (see [`Iter::prefilter`]).
+type Prefilter = Box<dyn FnMut(&[u8], &[u8]) -> Option<bool> + Send>;
+
+/// Runs the test of [`Iter::prefilter`]: whether to yield the entry, and
+/// whether the test vouched for it.
+#[inline]
+fn prefiltered(keep: &mut Option<Prefilter>, key: &[u8], value: &[u8]) -> (bool, bool) {
+    match keep {
+        None => (true, false),
+        Some(keep) => match keep(key, value) {
+            Some(kept) => (kept, kept),
+            None => (true, false),
+        },
+    }
 }
 
 /// What a scan reads, for explaining it: see [`Iter::scan_plan`].
@@ -142,6 +162,39 @@ enum Sources {
 }
 
 forward_internal_iterator!(Sources: Concat, Merge);
+
+impl Sources {
+    /// `next` then `valid`: a concatenation's step within an SST block is
+    /// in line.
+    #[inline]
+    fn advance(&mut self) -> std::result::Result<bool, BoxError> {
+        match self {
+            Sources::Concat(it) => it.advance(),
+            Sources::Merge(it) => {
+                it.next()?;
+                Ok(it.valid())
+            }
+        }
+    }
+
+    /// `key` and `value` in one call.
+    #[inline]
+    fn entry(&self) -> (&[u8], &[u8]) {
+        match self {
+            Sources::Concat(it) => it.entry(),
+            Sources::Merge(it) => (it.key(), it.value()),
+        }
+    }
+
+    /// Visits the current entry and those after it until `visit` breaks
+    /// (see [`srdb_sst::SstIter::scan`]).
+    fn scan(&mut self, visit: impl FnMut(&[u8], &[u8]) -> Result<ControlFlow<()>>) -> Result<bool> {
+        match self {
+            Sources::Concat(it) => it.scan(visit),
+            Sources::Merge(it) => scan_by_steps(it, visit),
+        }
+    }
+}
 
 struct Forward {
     it: Sources,
@@ -197,6 +250,8 @@ impl Iter {
                 upper: Bound::Unbounded,
                 empty: false,
             },
+            keep: None,
+            vouched: false,
         }
     }
 
@@ -217,6 +272,31 @@ impl Iter {
         self.time = TimeFilter::new(&range, self.time_source);
         self.no_time = self.time.is_none();
         self
+    }
+
+    /// Leaves out the entries `keep` rejects, testing them as they are read,
+    /// before anything is copied or handed out. `keep` is given the user key
+    /// and value of each newest visible put the scan would yield and
+    /// answers `Some(false)` to leave it out, `Some(true)` to yield it, or
+    /// `None` when it cannot tell (the entry is yielded, and
+    /// [`Iter::vouched`] is false for it).
+    ///
+    /// For a caller that filters what it receives: with a `keep` that
+    /// rejects only entries the caller would drop, a scan that keeps few
+    /// entries hands out only those, walking the others block by block, and
+    /// the caller need not test again the entries `keep` vouched for.
+    pub fn prefilter(
+        mut self,
+        keep: impl FnMut(&[u8], &[u8]) -> Option<bool> + Send + 'static,
+    ) -> Iter {
+        self.keep = Some(Box::new(keep));
+        self
+    }
+
+    /// Whether the [`Iter::prefilter`] test answered `Some(true)` for the
+    /// entry last yielded (false without a prefilter).
+    pub fn vouched(&self) -> bool {
+        self.vouched
     }
 
     /// What the scan reads: the SST files it merges out of those in its key
@@ -398,7 +478,7 @@ impl Iter {
         match self.advance_front() {
             Ok(true) => {
                 let f = self.front.as_ref().expect("front side exists after advancing");
-                Ok(Some((f.key.as_slice(), f.it.value())))
+                Ok(Some((f.key.as_slice(), f.it.entry().1)))
             }
             Ok(false) => {
                 self.done = true;
@@ -430,45 +510,43 @@ impl Iter {
             }
             self.front = Some(Forward { it, key: Vec::new(), yielded: false });
         }
-        let Iter { front, back, lower, upper, snapshot, time, skipped, .. } = self;
-        let f = front.as_mut().expect("front side exists");
-        // `f.key` is the key last looked at (yielded or not): its older
+        let Iter { front, back, lower, upper, snapshot, time, skipped, keep, vouched, .. } = self;
+        let Forward { it, key, yielded } = front.as_mut().expect("front side exists");
+        // `key` is the key last looked at (yielded or not): its older
         // versions are passed over as they come.
-        let mut decided = f.yielded;
-        if decided {
-            f.it.next()?;
+        let mut decided = *yielded;
+        if decided && !it.advance()? {
+            return Ok(false);
         }
-        loop {
-            if !f.it.valid() {
-                return Ok(false);
-            }
-            let p = parse_checked(f.it.key())?;
-            if decided && p.user_key == f.key.as_slice() {
-                f.it.next()?;
-                continue;
+        let mut past_upper = false;
+        let stopped = it.scan(|ikey, value| {
+            let p = parse_checked(ikey)?;
+            if decided && same_key(p.user_key, key) {
+                return Ok(ControlFlow::Continue(()));
             }
             if above_upper(upper, back.as_ref(), p.user_key) {
-                return Ok(false);
+                past_upper = true;
+                return Ok(ControlFlow::Break(()));
             }
-            let excluded = matches!(lower, Bound::Excluded(lo) if lo.as_slice() == p.user_key);
+            let excluded = matches!(lower, Bound::Excluded(lo) if same_key(lo, p.user_key));
             if p.seqno > *snapshot || excluded {
-                f.it.next()?;
-                continue;
+                return Ok(ControlFlow::Continue(()));
             }
             // The newest visible version of this key.
-            let (kind, seqno) = (p.kind, p.seqno);
-            f.key.clear();
-            f.key.extend_from_slice(p.user_key);
-            f.yielded = true;
+            set_key(key, p.user_key);
+            *yielded = true;
             decided = true;
-            if kind == Kind::Put
-                && time.as_ref().is_none_or(|t| t.admits(f.it.value()))
-                && (skipped.is_empty() || !shadowed(skipped, &f.key, seqno, *snapshot)?)
-            {
-                return Ok(true);
-            }
-            f.it.next()?;
-        }
+            let wanted = p.kind == Kind::Put
+                && time.as_ref().is_none_or(|t| t.admits(value))
+                && (skipped.is_empty() || !shadowed(skipped, key, p.seqno, *snapshot)?)
+                && {
+                    let (kept, sure) = prefiltered(keep, key, value);
+                    *vouched = sure;
+                    kept
+                };
+            Ok(if wanted { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
+        })?;
+        Ok(stopped && !past_upper)
     }
 
     /// Positions the back side on the previous visible entry, copying it.
@@ -492,7 +570,7 @@ impl Iter {
             }
             self.back = Some(Backward { it, key: Vec::new(), value: Vec::new(), yielded: false });
         }
-        let Iter { front, back, lower, upper, snapshot, time, skipped, .. } = self;
+        let Iter { front, back, lower, upper, snapshot, time, skipped, keep, vouched, .. } = self;
         let b = back.as_mut().expect("back side exists");
         loop {
             if !b.it.valid() {
@@ -525,6 +603,11 @@ impl Iter {
             if let Some((Kind::Put, seqno)) = newest {
                 if time.as_ref().is_none_or(|t| t.admits(&b.value))
                     && !shadowed(skipped, &b.key, seqno, *snapshot)?
+                    && {
+                        let (kept, sure) = prefiltered(keep, &b.key, &b.value);
+                        *vouched = sure;
+                        kept
+                    }
                 {
                     b.yielded = true;
                     return Ok(true);
@@ -560,13 +643,44 @@ fn min_upper(bound: Bound<Vec<u8>>, key: Vec<u8>) -> Bound<Vec<u8>> {
     }
 }
 
+#[inline]
 fn above_upper(upper: &Bound<Vec<u8>>, back: Option<&Backward>, key: &[u8]) -> bool {
     let past_bound = match upper {
-        Bound::Included(hi) => key > hi.as_slice(),
-        Bound::Excluded(hi) => key >= hi.as_slice(),
+        Bound::Included(hi) => compare_keys(key, hi).is_gt(),
+        Bound::Excluded(hi) => compare_keys(key, hi).is_ge(),
         Bound::Unbounded => false,
     };
     past_bound || back.is_some_and(|b| b.yielded && key >= b.key.as_slice())
+}
+
+/// Orders user keys; eight-byte keys (a table's `_seq`s) as big-endian
+/// integers, one comparison instead of a call to `memcmp`.
+#[inline(always)]
+fn compare_keys(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    match (<[u8; 8]>::try_from(a), <[u8; 8]>::try_from(b)) {
+        (Ok(a), Ok(b)) => u64::from_be_bytes(a).cmp(&u64::from_be_bytes(b)),
+        _ => a.cmp(b),
+    }
+}
+
+/// Whether two user keys are equal (see [`compare_keys`]).
+#[inline(always)]
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    match (<[u8; 8]>::try_from(a), <[u8; 8]>::try_from(b)) {
+        (Ok(a), Ok(b)) => u64::from_ne_bytes(a) == u64::from_ne_bytes(b),
+        _ => a == b,
+    }
+}
+
+/// Replaces the key in `buf` by `key`, an eight-byte key without a call to
+/// `memcpy`.
+#[inline(always)]
+fn set_key(buf: &mut Vec<u8>, key: &[u8]) {
+    buf.clear();
+    match <[u8; 8]>::try_from(key) {
+        Ok(short) => buf.extend_from_slice(&short),
+        Err(_) => buf.extend_from_slice(key),
+    }
 }
 
 fn below_lower(lower: &Bound<Vec<u8>>, front: Option<&Forward>, key: &[u8]) -> bool {
@@ -578,6 +692,7 @@ fn below_lower(lower: &Bound<Vec<u8>>, front: Option<&Forward>, key: &[u8]) -> b
     past_bound || front.is_some_and(|f| f.yielded && key <= f.key.as_slice())
 }
 
+#[inline]
 fn parse_checked(ikey: &[u8]) -> Result<srdb_key::ParsedKey<'_>> {
     parse(ikey).map_err(|e| Error::Iter(Box::new(e)))
 }

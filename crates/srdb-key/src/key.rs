@@ -94,6 +94,7 @@ fn trailer(seqno: SeqNo, kind: u8) -> u64 {
     (seqno << 8) | u64::from(kind)
 }
 
+#[inline]
 fn split(ikey: &[u8]) -> (&[u8], u64) {
     debug_assert!(ikey.len() >= TRAILER_BYTES, "internal key shorter than its trailer");
     let cut = ikey.len().saturating_sub(TRAILER_BYTES);
@@ -103,6 +104,7 @@ fn split(ikey: &[u8]) -> (&[u8], u64) {
 }
 
 /// Splits an internal key into user key, seqno and kind.
+#[inline]
 pub fn parse(ikey: &[u8]) -> Result<ParsedKey<'_>, KeyError> {
     if ikey.len() < TRAILER_BYTES {
         return Err(KeyError::TooShort { len: ikey.len() });

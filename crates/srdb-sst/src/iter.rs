@@ -4,6 +4,7 @@
 //! or one decompressed block) plus a cursor into the index, so its memory is
 //! bounded by the largest block whatever the file's size.
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use srdb_btree::Cursor;
@@ -47,6 +48,7 @@ impl SstIter {
         }
     }
 
+    #[inline]
     fn block_bytes(&self) -> &[u8] {
         held_bytes(
             &self.sst,
@@ -148,6 +150,7 @@ impl SstIter {
     }
 }
 
+#[inline]
 fn held_bytes<'a>(sst: &'a Sst, block: &'a HeldBlock) -> &'a [u8] {
     match block {
         HeldBlock::InPlace { start, end } => &sst.bytes[*start..*end],
@@ -155,16 +158,95 @@ fn held_bytes<'a>(sst: &'a Sst, block: &'a HeldBlock) -> &'a [u8] {
     }
 }
 
+impl SstIter {
+    /// The current key and value, in one call: what a scan reads of every
+    /// entry it steps on.
+    ///
+    /// # Panics
+    /// If the iterator is not valid.
+    #[inline]
+    pub fn entry(&self) -> (&[u8], &[u8]) {
+        assert!(self.valid(), "entry() called on an iterator that is not valid");
+        (self.cursor.key(), self.cursor.value(self.block_bytes()))
+    }
+
+    /// Moves to the next entry and returns whether there is one: `next`
+    /// then `valid`, with the step that stays in the held block (all but
+    /// one per block) in line and the move to the next block out of it.
+    ///
+    /// # Panics
+    /// If the iterator is not valid.
+    #[inline]
+    pub fn advance(&mut self) -> Result<bool, BoxError> {
+        let block = self.block.as_ref().expect("advance() called on an iterator that is not valid");
+        assert!(self.cursor.valid(), "advance() called on an iterator that is not valid");
+        let bytes = held_bytes(&self.sst, block);
+        match self.cursor.next(bytes) {
+            Ok(()) if self.cursor.valid() => Ok(true),
+            result => self.step_out_of_block(result),
+        }
+    }
+
+    /// Calls `visit` on the current entry and each one after it, in order,
+    /// until it answers [`ControlFlow::Break`]: then returns `Ok(true)`,
+    /// positioned on that entry. Returns `Ok(false)` when the entries run
+    /// out (the iterator is then not valid), and `visit`'s first error.
+    ///
+    /// The loop for scans that look at many entries to hand out few (a
+    /// filtered scan): the entries of one block are walked without going
+    /// back through the iterator for each one.
+    pub fn scan<E: From<BoxError>>(
+        &mut self,
+        mut visit: impl FnMut(&[u8], &[u8]) -> Result<ControlFlow<()>, E>,
+    ) -> Result<bool, E> {
+        while let Some(block) = self.block.as_ref().filter(|_| self.cursor.valid()) {
+            let bytes = held_bytes(&self.sst, block);
+            let stepped = loop {
+                if visit(self.cursor.key(), self.cursor.value(bytes))?.is_break() {
+                    return Ok(true);
+                }
+                match self.cursor.next(bytes) {
+                    Ok(()) if self.cursor.valid() => {}
+                    result => break result,
+                }
+            };
+            let result = stepped
+                .map_err(|e| self.sst.block_error(self.block_offset, e))
+                .and_then(|()| self.skip_forward());
+            self.guard(result)?;
+        }
+        Ok(false)
+    }
+
+    /// The rest of [`SstIter::advance`] when the step left the held block or
+    /// failed.
+    #[cold]
+    #[inline(never)]
+    fn step_out_of_block(
+        &mut self,
+        stepped: Result<(), crate::block::BlockError>,
+    ) -> Result<bool, BoxError> {
+        let result = stepped
+            .map_err(|e| self.sst.block_error(self.block_offset, e))
+            .and_then(|()| self.skip_forward());
+        self.guard(result)?;
+        Ok(self.valid())
+    }
+}
+
 impl InternalIterator for SstIter {
+    #[inline]
     fn valid(&self) -> bool {
         self.block.is_some() && self.cursor.valid()
     }
 
+    #[inline]
     fn key(&self) -> &[u8] {
         assert!(self.valid(), "key() called on an iterator that is not valid");
         self.cursor.key()
     }
 
+    #[inline]
     fn value(&self) -> &[u8] {
         assert!(self.valid(), "value() called on an iterator that is not valid");
         self.cursor.value(self.block_bytes())
@@ -219,16 +301,9 @@ impl InternalIterator for SstIter {
         self.guard(result)
     }
 
+    #[inline]
     fn next(&mut self) -> Result<(), BoxError> {
-        assert!(self.valid(), "next() called on an iterator that is not valid");
-        let result = self.step(|c, b| c.next(b));
-        // Most steps stay in the held block: no block to load, nothing to
-        // guard.
-        if result.is_ok() && self.cursor.valid() {
-            return Ok(());
-        }
-        let result = result.and_then(|()| self.skip_forward());
-        self.guard(result)
+        self.advance().map(drop)
     }
 
     fn prev(&mut self) -> Result<(), BoxError> {

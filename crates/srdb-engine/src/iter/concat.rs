@@ -25,6 +25,8 @@
 //! user key within the unit's bounds. Internal keys order by user key first,
 //! so the concatenation of the units is in internal-key order.
 
+use std::ops::ControlFlow;
+
 use srdb_key::{BoxError, InternalIterator, InternalKey, Kind, SeqNo, TRAILER_BYTES};
 use srdb_sst::SstIter;
 
@@ -124,6 +126,43 @@ impl InternalIterator for Clamped {
 
 forward_internal_iterator!(UnitIter: Sst, Clamped);
 
+impl UnitIter {
+    /// `next` then `valid`; an SST file's step within its block is in line.
+    #[inline]
+    fn advance(&mut self) -> Result<bool, BoxError> {
+        match self {
+            UnitIter::Sst(it) => it.advance(),
+            UnitIter::Clamped(it) => {
+                it.next()?;
+                Ok(it.valid())
+            }
+        }
+    }
+
+    /// `key` and `value` in one call.
+    #[inline]
+    fn entry(&self) -> (&[u8], &[u8]) {
+        match self {
+            UnitIter::Sst(it) => it.entry(),
+            UnitIter::Clamped(it) => (it.key(), it.value()),
+        }
+    }
+}
+
+/// [`srdb_sst::SstIter::scan`] for any iterator, one step at a time.
+pub(crate) fn scan_by_steps<E: From<BoxError>>(
+    it: &mut impl InternalIterator,
+    mut visit: impl FnMut(&[u8], &[u8]) -> Result<ControlFlow<()>, E>,
+) -> Result<bool, E> {
+    while it.valid() {
+        if visit(it.key(), it.value())?.is_break() {
+            return Ok(true);
+        }
+        it.next()?;
+    }
+    Ok(false)
+}
+
 /// Whether `units`, sorted by first key, have pairwise disjoint user-key
 /// ranges (each ends strictly before the next begins).
 pub(crate) fn disjoint(units: &[Unit]) -> bool {
@@ -189,6 +228,72 @@ impl Concat {
         result
     }
 
+    /// Moves to the next entry and returns whether there is one (`next`
+    /// then `valid`).
+    ///
+    /// # Panics
+    /// If the concatenation is not valid.
+    #[inline]
+    pub(crate) fn advance(&mut self) -> Result<bool, BoxError> {
+        let i = self.current.expect("next() called on an iterator that is not valid");
+        match self.units[i].it.advance() {
+            Ok(true) => Ok(true),
+            result => {
+                let result = result.and_then(|_| self.next_unit(i));
+                self.guard(result)?;
+                Ok(self.current.is_some())
+            }
+        }
+    }
+
+    /// The current key and value.
+    ///
+    /// # Panics
+    /// If the concatenation is not valid.
+    #[inline]
+    pub(crate) fn entry(&self) -> (&[u8], &[u8]) {
+        self.unit().it.entry()
+    }
+
+    /// [`srdb_sst::SstIter::scan`] over the concatenation: each SST file
+    /// is walked block by block, other units step by step.
+    pub(crate) fn scan<E: From<BoxError>>(
+        &mut self,
+        mut visit: impl FnMut(&[u8], &[u8]) -> Result<ControlFlow<()>, E>,
+    ) -> Result<bool, E> {
+        while let Some(i) = self.current {
+            let stopped = match &mut self.units[i].it {
+                UnitIter::Sst(it) => it.scan(&mut visit),
+                UnitIter::Clamped(it) => scan_by_steps(it, &mut visit),
+            };
+            match stopped {
+                Ok(true) => return Ok(true),
+                Ok(false) => {
+                    let result = self.next_unit(i);
+                    self.guard(result)?;
+                }
+                Err(e) => {
+                    self.current = None;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// Positions on the first entry of the units after unit `i`, which ran
+    /// out.
+    #[cold]
+    fn next_unit(&mut self, i: usize) -> Result<(), BoxError> {
+        if i + 1 == self.units.len() {
+            self.current = None;
+            return Ok(());
+        }
+        self.units[i + 1].it.seek_to_first()?;
+        self.settle_forward(i + 1)
+    }
+
+    #[inline]
     fn unit(&self) -> &Unit {
         &self.units[self.current.expect("the concatenation is positioned")]
     }
@@ -256,21 +361,7 @@ impl InternalIterator for Concat {
 
     #[inline]
     fn next(&mut self) -> Result<(), BoxError> {
-        let i = self.current.expect("next() called on an iterator that is not valid");
-        let unit = &mut self.units[i].it;
-        let result = unit.next();
-        if result.is_ok() && unit.valid() {
-            return Ok(());
-        }
-        let result = result.and_then(|()| {
-            if i + 1 == self.units.len() {
-                self.current = None;
-                return Ok(());
-            }
-            self.units[i + 1].it.seek_to_first()?;
-            self.settle_forward(i + 1)
-        });
-        self.guard(result)
+        self.advance().map(drop)
     }
 
     fn prev(&mut self) -> Result<(), BoxError> {

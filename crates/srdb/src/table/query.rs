@@ -260,6 +260,15 @@ impl Table {
             &state.rows,
             &index_of,
         )?;
+        // A scan of the rows keyspace tests the filter on each row as it
+        // reads it, so rows that fail are never handed out (rows handed out
+        // are filtered again below).
+        let source = match (source, &filter) {
+            (Source::Rows { iter, reverse }, Some(filter)) => {
+                Source::Rows { iter: iter.prefilter(keep_matching(filter.clone())), reverse }
+            }
+            (source, _) => source,
+        };
         let projection = match &plan.projection {
             Some(names) => {
                 let names: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -288,6 +297,19 @@ impl Table {
             out.sort(&plan)?;
         }
         Ok(out)
+    }
+}
+
+/// The test a scan of the rows keyspace runs on each row before handing it
+/// out: whether `filter` matches, `None` when it cannot tell (a key that is
+/// not a `_seq`, a damaged row: such rows reach the filter, which reports
+/// them).
+fn keep_matching(
+    filter: CompiledFilter,
+) -> impl FnMut(&[u8], &[u8]) -> Option<bool> + Send + 'static {
+    move |key, bytes| {
+        let seq = u64::from_be_bytes(key.try_into().ok()?);
+        filter.matches(seq, bytes).ok()
     }
 }
 

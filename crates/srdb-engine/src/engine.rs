@@ -25,7 +25,7 @@ use srdb_wal::Wal;
 use crate::batch::{DecodedEntry, WriteBatch};
 use crate::error::{Error, Result};
 use crate::limits::MAX_KEYSPACE_NAME_BYTES;
-use crate::memgen::{KeyspaceMap, MemGen, SuperVersion, TableLevels};
+use crate::memgen::{new_memtable, KeyspaceMap, SuperVersion, TableLevels};
 use crate::options::{KeyspaceOptions, Options};
 use crate::seqno::{SnapshotList, VisibleSeqno};
 use crate::stats::Counters;
@@ -394,7 +394,9 @@ impl Inner {
         edit.create_keyspace(id, name.to_string(), opts.encode());
         let version = m.apply(edit, &self.next_file_number)?;
         self.install(|sv| SuperVersion {
-            mem: Arc::new(sv.mem.with_keyspace(id, true)),
+            mem: Arc::new(
+                sv.mem.with_keyspace(id, Some(new_memtable(self.opts.memtable_bytes, &opts))),
+            ),
             frozen: sv.frozen.clone(),
             levels: with_levels(&sv.levels, id, Some(Vec::new())),
             version,
@@ -421,7 +423,7 @@ impl Inner {
         }
         self.unavailable.lock().remove(&id);
         self.install(|sv| SuperVersion {
-            mem: Arc::new(sv.mem.with_keyspace(id, false)),
+            mem: Arc::new(sv.mem.with_keyspace(id, None)),
             frozen: sv.frozen.clone(),
             levels: with_levels(&sv.levels, id, None),
             version,
@@ -609,7 +611,7 @@ impl Inner {
                 return Err(e.into());
             }
         };
-        let fresh = Arc::new(MemGen::new(new_segment, sv.mem.mems.keys().copied()));
+        let fresh = Arc::new(sv.mem.next(new_segment));
         drop(sv);
         self.install(|sv| {
             let mut frozen = Vec::with_capacity(sv.frozen.len() + 1);

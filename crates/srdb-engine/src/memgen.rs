@@ -10,6 +10,7 @@ use srdb_manifest::{KeyspaceId, Version};
 use srdb_memtable::{Inserter, Memtable};
 
 use crate::batch::DecodedEntry;
+use crate::options::KeyspaceOptions;
 
 use crate::tables::Table;
 
@@ -27,22 +28,35 @@ pub(crate) struct MemGen {
 }
 
 impl MemGen {
-    pub(crate) fn new(segment: u64, keyspaces: impl IntoIterator<Item = KeyspaceId>) -> Self {
+    pub(crate) fn new(
+        segment: u64,
+        memtables: impl IntoIterator<Item = (KeyspaceId, Memtable)>,
+    ) -> Self {
         MemGen {
             segment,
-            mems: keyspaces.into_iter().map(|id| (id, Arc::new(Memtable::new()))).collect(),
+            mems: memtables.into_iter().map(|(id, m)| (id, Arc::new(m))).collect(),
             bytes: Arc::new(AtomicUsize::new(0)),
         }
     }
 
-    /// A copy of this generation with `id` added or removed; the memtables and
-    /// the byte counter are shared.
-    pub(crate) fn with_keyspace(&self, id: KeyspaceId, present: bool) -> Self {
+    /// The generation that follows this one, writing to WAL `segment`: an
+    /// empty memtable per keyspace, made like this generation's.
+    pub(crate) fn next(&self, segment: u64) -> Self {
+        MemGen::new(segment, self.mems.iter().map(|(&id, m)| (id, m.empty_like())))
+    }
+
+    /// A copy of this generation with `memtable` added as keyspace `id`'s
+    /// (unless it has one), or with `id` removed if `None`; the memtables
+    /// and the byte counter are shared.
+    pub(crate) fn with_keyspace(&self, id: KeyspaceId, memtable: Option<Memtable>) -> Self {
         let mut mems = self.mems.clone();
-        if present {
-            mems.entry(id).or_insert_with(|| Arc::new(Memtable::new()));
-        } else {
-            mems.remove(&id);
+        match memtable {
+            Some(memtable) => {
+                mems.entry(id).or_insert_with(|| Arc::new(memtable));
+            }
+            None => {
+                mems.remove(&id);
+            }
         }
         MemGen { segment: self.segment, mems, bytes: self.bytes.clone() }
     }
@@ -63,6 +77,22 @@ impl MemGen {
         self.mems.values().all(|m| m.is_empty())
     }
 }
+
+/// An empty memtable for a keyspace with `options`, in a database whose
+/// memtables take `memtable_bytes` (see
+/// [`KeyspaceOptions::memtable_point_index`]).
+pub(crate) fn new_memtable(memtable_bytes: usize, options: &KeyspaceOptions) -> Memtable {
+    if options.memtable_point_index {
+        Memtable::with_point_index(memtable_bytes / POINT_INDEX_BYTES_PER_SLOT)
+    } else {
+        Memtable::new()
+    }
+}
+
+/// Memtable bytes per slot of a point index: an entry takes 48 bytes of
+/// overhead besides its key and value, so a memtable of 100-byte values
+/// holds about one key per 170 bytes, which fills 3/4 of the slots.
+const POINT_INDEX_BYTES_PER_SLOT: usize = 128;
 
 /// Inserts the entries of a batch that take effect (see
 /// [`crate::batch::for_each_effective`]) at `seqno` into the memtables

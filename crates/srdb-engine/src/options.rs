@@ -95,6 +95,17 @@ pub struct KeyspaceOptions {
     pub block_bytes: u32,
     /// Where entries carry their time. Default: none.
     pub time_source: TimeSource,
+    /// Whether the keyspace's memtables keep a hash index of their user
+    /// keys beside the skiplist ([`srdb_memtable::Memtable::with_point_index`]),
+    /// of `memtable_bytes / 128` slots rounded up to a power of two (2 MiB
+    /// for the default 24 MiB). A point read of a key in the memtable, or
+    /// absent from it, then costs a probe and a node read instead of a
+    /// skiplist search; an insert costs one more random memory access.
+    /// Worth it for a keyspace read mostly by key (the KV store); not for
+    /// one written in long ascending runs and read by scans (table rows and
+    /// indexes). Keys past 3/4 of the slots are found by the skiplist
+    /// search. Default: false.
+    pub memtable_point_index: bool,
 }
 
 impl Default for KeyspaceOptions {
@@ -104,14 +115,19 @@ impl Default for KeyspaceOptions {
             bloom_bits_per_key: 10,
             block_bytes: 4096,
             time_source: TimeSource::None,
+            memtable_point_index: false,
         }
     }
 }
 
-/// Encoded size of [`KeyspaceOptions`].
-const KEYSPACE_OPTIONS_BYTES: usize = 1 + 1 + 4 + 4 + 1;
+/// Encoded size of [`KeyspaceOptions`], version 2.
+const KEYSPACE_OPTIONS_BYTES: usize = 1 + 1 + 4 + 4 + 1 + 1;
+/// Encoded size of version 1, which had no flags byte.
+const KEYSPACE_OPTIONS_V1_BYTES: usize = KEYSPACE_OPTIONS_BYTES - 1;
 /// Version byte of the encoding; a new layout gets a new version.
-const KEYSPACE_OPTIONS_VERSION: u8 = 1;
+const KEYSPACE_OPTIONS_VERSION: u8 = 2;
+/// Bit of the flags byte: [`KeyspaceOptions::memtable_point_index`].
+const FLAG_MEMTABLE_POINT_INDEX: u8 = 1;
 
 impl KeyspaceOptions {
     pub(crate) fn validate(&self) -> Result<()> {
@@ -126,8 +142,8 @@ impl KeyspaceOptions {
         Ok(())
     }
 
-    /// The bytes stored in the MANIFEST:
-    /// `version:u8 compression:u8 bloom_bits:u32le block_bytes:u32le time_source:u8`.
+    /// The bytes stored in the MANIFEST: `version:u8 (= 2) compression:u8
+    /// bloom_bits:u32le block_bytes:u32le time_source:u8 flags:u8`.
     pub(crate) fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(KEYSPACE_OPTIONS_BYTES);
         out.push(KEYSPACE_OPTIONS_VERSION);
@@ -135,12 +151,24 @@ impl KeyspaceOptions {
         out.extend_from_slice(&self.bloom_bits_per_key.to_le_bytes());
         out.extend_from_slice(&self.block_bytes.to_le_bytes());
         out.push(self.time_source as u8);
+        out.push(if self.memtable_point_index { FLAG_MEMTABLE_POINT_INDEX } else { 0 });
         out
     }
 
+    /// Reads version 2, and version 1 (no flags byte: every flag off).
     pub(crate) fn decode(bytes: &[u8]) -> std::result::Result<Self, String> {
-        if bytes.len() != KEYSPACE_OPTIONS_BYTES || bytes[0] != KEYSPACE_OPTIONS_VERSION {
-            return Err(format!("keyspace options of {} bytes are not version 1", bytes.len()));
+        let flags = match (bytes.first(), bytes.len()) {
+            (Some(1), KEYSPACE_OPTIONS_V1_BYTES) => 0,
+            (Some(&KEYSPACE_OPTIONS_VERSION), KEYSPACE_OPTIONS_BYTES) => bytes[11],
+            _ => {
+                return Err(format!(
+                    "keyspace options of {} bytes are neither version 1 nor version 2",
+                    bytes.len()
+                ))
+            }
+        };
+        if flags & !FLAG_MEMTABLE_POINT_INDEX != 0 {
+            return Err(format!("unknown keyspace option flags {flags:#04x}"));
         }
         let compression = match bytes[1] {
             0 => Compression::None,
@@ -159,6 +187,7 @@ impl KeyspaceOptions {
             bloom_bits_per_key: u32_at(2),
             block_bytes: u32_at(6),
             time_source,
+            memtable_point_index: flags & FLAG_MEMTABLE_POINT_INDEX != 0,
         })
     }
 
@@ -194,11 +223,33 @@ mod tests {
             bloom_bits_per_key: 7,
             block_bytes: 16384,
             time_source: TimeSource::ValuePrefixI64,
+            memtable_point_index: true,
         };
         assert_eq!(KeyspaceOptions::decode(&o.encode()).unwrap(), o);
+        let plain = KeyspaceOptions::default();
+        assert_eq!(KeyspaceOptions::decode(&plain.encode()).unwrap(), plain);
         assert!(KeyspaceOptions::decode(&[]).is_err());
         let mut bad = o.encode();
         bad[1] = 9;
         assert!(KeyspaceOptions::decode(&bad).is_err());
+        let mut unknown_flag = o.encode();
+        unknown_flag[11] |= 0x80;
+        assert!(KeyspaceOptions::decode(&unknown_flag).is_err());
+        assert!(KeyspaceOptions::decode(&o.encode()[..11]).is_err(), "version 2 cut short");
+    }
+
+    #[test]
+    fn version_1_options_read_with_every_flag_off() {
+        // As written before the flags byte existed: snappy, 10 bits, 4 KiB,
+        // time from the value prefix.
+        let v1 = [1, 1, 10, 0, 0, 0, 0, 16, 0, 0, 1];
+        let o = KeyspaceOptions::decode(&v1).unwrap();
+        assert_eq!(
+            o,
+            KeyspaceOptions {
+                time_source: TimeSource::ValuePrefixI64,
+                ..KeyspaceOptions::default()
+            }
+        );
     }
 }

@@ -22,7 +22,8 @@ use srdb_wal::{RecoveryMode, Wal, WalOptions};
 use crate::batch;
 use crate::engine::{Background, BackgroundState, Inner, ManifestState};
 use crate::error::{Error, Result};
-use crate::memgen::{KeyspaceMap, MemGen, SuperVersion, TableLevels};
+use crate::memgen::{new_memtable, KeyspaceMap, MemGen, SuperVersion, TableLevels};
+use crate::options::KeyspaceOptions;
 use crate::seqno::{SnapshotList, VisibleSeqno};
 use crate::stats::Counters;
 use crate::tables::Table;
@@ -48,9 +49,13 @@ pub(crate) fn open(dir: &Path, opts: crate::Options) -> Result<Inner> {
     }
 
     let wal_dir = dir.join(WAL_DIR);
-    let keyspace_ids: HashSet<KeyspaceId> = version.keyspaces().map(|k| k.id).collect();
     // The segment number is not known until the WAL is open; it is set below.
-    let mut gen = MemGen::new(0, keyspace_ids.iter().copied());
+    // Options that do not decode are reported when the keyspace is opened.
+    let memtables = version.keyspaces().map(|k| {
+        let options = KeyspaceOptions::decode(&k.options).unwrap_or_default();
+        (k.id, new_memtable(opts.memtable_bytes, &options))
+    });
+    let mut gen = MemGen::new(0, memtables);
     let mut replay_bytes = 0usize;
     let wal_opts = WalOptions {
         sync: opts.sync,

@@ -84,9 +84,10 @@ impl Harness {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let engine = Engine::open(dir.path(), options()).unwrap();
-        for name in ["a", "b"] {
-            engine.create_keyspace(name, KeyspaceOptions::default()).unwrap();
-        }
+        // Keyspace "b" reads through its memtables' point index.
+        engine.create_keyspace("a", KeyspaceOptions::default()).unwrap();
+        let indexed = KeyspaceOptions { memtable_point_index: true, ..KeyspaceOptions::default() };
+        engine.create_keyspace("b", indexed).unwrap();
         Harness { dir, engine: Some(engine), model: Default::default(), snapshots: Vec::new() }
     }
 
@@ -180,6 +181,7 @@ impl Harness {
                 self.snapshots.clear();
                 self.engine.take().unwrap().close().unwrap();
                 self.engine = Some(Engine::open(self.dir.path(), options()).unwrap());
+                assert!(self.ks(1).options().memtable_point_index, "the option is kept");
             }
         }
     }

@@ -137,7 +137,12 @@ impl Kv {
     /// result rather than calling this twice: atomicity of updates holds
     /// among clones of one `Kv`.
     pub fn from_engine(engine: Arc<Engine>) -> Result<Kv> {
-        let ks = engine.open_keyspace(KV_KEYSPACE, KeyspaceOptions::default())?;
+        // Read by key above all: its memtables index their keys by hash. (A
+        // keyspace keeps the options it was created with.)
+        let ks = engine.open_keyspace(
+            KV_KEYSPACE,
+            KeyspaceOptions { memtable_point_index: true, ..KeyspaceOptions::default() },
+        )?;
         let expiry = engine.open_keyspace(KV_EXPIRY_KEYSPACE, KeyspaceOptions::default())?;
         let shared =
             Arc::new(Shared { stripes: Stripes::new(), expired_removed: AtomicU64::new(0) });

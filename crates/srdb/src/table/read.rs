@@ -114,10 +114,15 @@ impl Table {
     /// default or NULL).
     pub fn get(&self, seq: u64) -> DbResult<Option<Row>> {
         let state = self.shared.read_state()?;
-        match state.rows.get(seq_key(seq))? {
-            Some(bytes) => Ok(Some(decode_stored(&self.shared.name, &state.schema, seq, &bytes)?)),
-            None => Ok(None),
-        }
+        // Decoded where the engine holds it, not copied out first.
+        let mut row = None;
+        state.rows.get_many([seq_key(seq)], |_, bytes| {
+            if let Some(bytes) = bytes {
+                row = Some(decode_stored(&self.shared.name, &state.schema, seq, bytes)?);
+            }
+            Ok::<_, DbError>(())
+        })?;
+        Ok(row)
     }
 
     /// Only the named fields of the row with this `_seq` (`_seq` and `_time`
@@ -125,12 +130,14 @@ impl Table {
     pub fn get_fields(&self, seq: u64, names: &[&str]) -> DbResult<Option<Row>> {
         let state = self.shared.read_state()?;
         let columns = columns(&self.shared.name, &state.schema, names)?;
-        match state.rows.get(seq_key(seq))? {
-            Some(bytes) => {
-                Ok(Some(decode_columns(&self.shared.name, &state.schema, &columns, seq, &bytes)?))
+        let mut row = None;
+        state.rows.get_many([seq_key(seq)], |_, bytes| {
+            if let Some(bytes) = bytes {
+                row = Some(decode_columns(&self.shared.name, &state.schema, &columns, seq, bytes)?);
             }
-            None => Ok(None),
-        }
+            Ok::<_, DbError>(())
+        })?;
+        Ok(row)
     }
 
     /// The row with this `_seq`, deserialised into `T` (see

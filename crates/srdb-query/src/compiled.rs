@@ -120,6 +120,13 @@ impl CompiledFilter {
         Ok(CompiledFilter { root, schema, reads_fields })
     }
 
+    /// Whether the filter reads schema fields, not only `_seq` and `_time`
+    /// (which a table's scan bounds by key and time range before the filter
+    /// sees the row).
+    pub fn reads_fields(&self) -> bool {
+        self.reads_fields
+    }
+
     /// The schema the filter was compiled against.
     pub fn schema(&self) -> &Arc<Schema> {
         &self.schema

@@ -262,9 +262,10 @@ impl Table {
         )?;
         // A scan of the rows keyspace tests the filter on each row as it
         // reads it, so rows that fail are never handed out (rows handed out
-        // are filtered again below).
+        // are filtered again below). A filter of `_seq` and `_time` alone is
+        // mostly settled by the scan's bounds, and is left to the check below.
         let source = match (source, &filter) {
-            (Source::Rows { iter, reverse }, Some(filter)) => {
+            (Source::Rows { iter, reverse }, Some(filter)) if filter.reads_fields() => {
                 Source::Rows { iter: iter.prefilter(keep_matching(filter.clone())), reverse }
             }
             (source, _) => source,

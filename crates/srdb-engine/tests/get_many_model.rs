@@ -100,6 +100,16 @@ proptest! {
             }
         }
         check(&engine.snapshot(), &ks, &model)?;
+        // The same read at the newest data, without a snapshot.
+        let mut latest = BTreeMap::new();
+        ks.get_many((0..90u8).map(key), |k, value| {
+            if let Some(value) = value {
+                latest.insert(k.clone(), value.to_vec());
+            }
+            Ok::<(), Error>(())
+        })
+        .unwrap();
+        prop_assert_eq!(&latest, &model);
         for (snapshot, model) in &snapshots {
             check(snapshot, &ks, model)?;
         }

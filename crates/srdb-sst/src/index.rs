@@ -55,6 +55,7 @@ impl BlockHandle {
 /// which costs a third of a point read. Keys shorter than a trailer come only
 /// from a damaged index page; they are ordered bytewise, so the damage is
 /// reported by the tree's checks rather than tripping an assertion.
+#[inline]
 pub(crate) fn compare_ikeys(a: &[u8], b: &[u8]) -> Ordering {
     let (Some(cut_a), Some(cut_b)) =
         (a.len().checked_sub(TRAILER_BYTES), b.len().checked_sub(TRAILER_BYTES))

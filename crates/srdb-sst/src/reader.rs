@@ -52,7 +52,8 @@ pub struct Sst {
     index_range: Range<usize>,
     bloom_range: Option<Range<usize>>,
     summary: SstSummary,
-    /// One bit per data block: its checksum has been verified.
+    /// One bit per data block: its checksum has been verified and it is
+    /// stored raw (read in place).
     verified: Box<[AtomicU64]>,
     pub(crate) cache: Option<Arc<BlockCache>>,
 }
@@ -268,6 +269,31 @@ impl Sst {
         if !self.may_contain(user_key) {
             return Ok(None);
         }
+        self.search(user_key, snapshot, read)
+    }
+
+    /// Like [`get_with`](Sst::get_with), but without consulting the bloom
+    /// filter: for a key the caller expects the file to hold, such as a row
+    /// an index entry points at, read from the deepest level of a tree where
+    /// a miss has nowhere else to be looked for. There the filter answers
+    /// yes at the price of a cache miss on its bits; a key that is absent
+    /// after all costs a search of the index and one block instead.
+    pub fn get_present_with<R>(
+        &self,
+        user_key: &[u8],
+        snapshot: u64,
+        read: impl FnOnce(u64, Kind, &[u8]) -> R,
+    ) -> Result<Option<R>, SstError> {
+        self.search(user_key, snapshot, read)
+    }
+
+    /// The search of [`get_with`](Sst::get_with) after the filter.
+    fn search<R>(
+        &self,
+        user_key: &[u8],
+        snapshot: u64,
+        read: impl FnOnce(u64, Kind, &[u8]) -> R,
+    ) -> Result<Option<R>, SstError> {
         GET_SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             let GetScratch { target, cursor } = &mut *scratch;
@@ -278,12 +304,11 @@ impl Sst {
             target.extend_from_slice(
                 &((snapshot.min(MAX_SEQNO) << 8) | u64::from(Kind::SEEK)).to_le_bytes(),
             );
-            let tree = self.index();
-            let at = tree.seek_with(target, compare_ikeys).map_err(|e| self.index_error(e))?;
-            if !at.is_valid() {
-                return Ok(None);
-            }
-            let handle = self.handle_at(&tree, &at)?;
+            let handle = match self.index().lower_bound_value_with(target, compare_ikeys) {
+                Ok(Some(value)) => self.handle_from(value)?,
+                Ok(None) => return Ok(None),
+                Err(e) => return Err(self.index_error(e)),
+            };
             let block = self.read_block(handle, true)?;
             let bytes = block.as_slice();
             let block_error = |e| self.block_error(handle.offset, e);
@@ -352,6 +377,12 @@ impl Sst {
         at: &srdb_btree::Cursor,
     ) -> Result<BlockHandle, SstError> {
         let value = at.value(tree).map_err(|e| self.index_error(e))?;
+        self.handle_from(value)
+    }
+
+    /// Decodes an index value into a block handle, checked against the
+    /// layout.
+    fn handle_from(&self, value: &[u8]) -> Result<BlockHandle, SstError> {
         let handle = BlockHandle::decode(value)
             .map_err(|reason| SstError::corruption(&self.path, self.footer.index_offset, reason))?;
         let end = handle.offset.checked_add(u64::from(handle.len) + FRAME_TRAILER_BYTES as u64);
@@ -394,14 +425,20 @@ impl Sst {
             }
         }
         let framed = &self.bytes[start..start + framed_len];
+        // A block's bit is set once its checksum is verified and its kind
+        // byte found raw; neither can change after, so a block read again is
+        // used in place without reading the kind byte, which sits past the
+        // payload on a cache line of its own that a point read would
+        // otherwise miss on.
+        let (word, bit) = (handle.ordinal as usize / 64, 1u64 << (handle.ordinal % 64));
+        if self.verified[word].load(Ordering::Relaxed) & bit != 0 {
+            return Ok(BlockBytes::InPlace(&framed[..handle.len as usize]));
+        }
         // The kind byte is trusted only after the checksum, which covers it,
         // is verified: a damaged kind byte fails that check on either path.
         if framed[handle.len as usize] == Compression::None as u8 {
-            let (word, bit) = (handle.ordinal as usize / 64, 1u64 << (handle.ordinal % 64));
-            if self.verified[word].load(Ordering::Relaxed) & bit == 0 {
-                frame::check(framed).map_err(corrupt)?;
-                self.verified[word].fetch_or(bit, Ordering::Relaxed);
-            }
+            frame::check(framed).map_err(corrupt)?;
+            self.verified[word].fetch_or(bit, Ordering::Relaxed);
             return Ok(BlockBytes::InPlace(&framed[..handle.len as usize]));
         }
         if let Some(cache) = &self.cache {
@@ -433,7 +470,7 @@ impl Sst {
         &self.footer
     }
 
-    /// Marks a block verified (by [`Sst::verify`]).
+    /// Marks a raw block verified (by [`Sst::verify`]).
     pub(crate) fn mark_verified(&self, ordinal: u32) {
         self.verified[ordinal as usize / 64].fetch_or(1 << (ordinal % 64), Ordering::Relaxed);
     }

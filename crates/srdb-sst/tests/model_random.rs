@@ -98,7 +98,12 @@ proptest! {
         for (user_key, snapshot) in &gets {
             let expected = model_get(&model, user_key, *snapshot);
             let found = sst.get(user_key, *snapshot).unwrap().map(|l| (l.seqno, l.kind, l.value));
-            prop_assert_eq!(found, expected, "get({:?}, {})", user_key, snapshot);
+            prop_assert_eq!(&found, &expected, "get({:?}, {})", user_key, snapshot);
+            // Without the filter, absent keys included, the answer is the same.
+            let unfiltered = sst
+                .get_present_with(user_key, *snapshot, |seqno, kind, value| (seqno, kind, value.to_vec()))
+                .unwrap();
+            prop_assert_eq!(unfiltered, expected, "get_present_with({:?}, {})", user_key, snapshot);
         }
         for (key, _) in model.iter().step_by(3) {
             prop_assert!(sst.may_contain(key.user_key()));

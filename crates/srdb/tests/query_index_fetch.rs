@@ -82,15 +82,26 @@ fn index_hits_over_several_chunks_equal_the_naive_answer() {
         "k = 0 OFFSET 63",
         "k = 1 ORDER BY k DESC",
         "k BETWEEN 1 AND 2",
+        "k BETWEEN 1 AND 2 LIMIT 10 OFFSET 5",
+        "k BETWEEN 0 AND 2 ORDER BY _seq DESC LIMIT 70 OFFSET 60",
+        "k IN (1, 3) AND n IN (3, 9, 27, 81, 243, 300, 301)",
         "k >= 1 ORDER BY k LIMIT 150 OFFSET 20",
         "k >= 1 ORDER BY k DESC LIMIT 130 OFFSET 65",
         "k IN (0, 3) ORDER BY k DESC",
         "k = 1 OR g = 2",
+        "k = 1 OR g = 2 ORDER BY _seq DESC LIMIT 90",
         "(k = 1 OR g = 2) AND n < 300 LIMIT 70 OFFSET 3",
         "SELECT n WHERE k = 2 AND g >= 3",
     ] {
         check(&t, &rows, text);
     }
+    // Rows of index hits put in `_seq` order are read only until the limit
+    // is served.
+    let gets = db.engine().stats().gets;
+    let first = t.query_text("k BETWEEN 0 AND 3 LIMIT 3").unwrap().all().unwrap();
+    assert_eq!(first.len(), 3);
+    let read = db.engine().stats().gets - gets;
+    assert!(read <= 3, "{read} rows read for 3");
     // A hit deleted after the snapshot of a running query is still read by
     // it; a later query no longer sees it.
     let running = t.query_text("k = 1").unwrap().rows().unwrap();

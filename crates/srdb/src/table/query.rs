@@ -15,18 +15,21 @@
 //! of up to [`FETCH_CHUNK_ROWS`] candidates by one engine read
 //! (`Snapshot::get_many`), which looks the rows keyspace up once per chunk
 //! instead of once per row; a chunk never holds more candidates than the
-//! query's offset and limit still want.
+//! query's offset and limit still want. When such candidates must be put in
+//! `_seq` order (a union, a range over several values of an index), their
+//! `_seq`s are sorted before any row is read, so the rows then stream in
+//! order, ascending keys for the engine, and only until the limit is served.
 //!
 //! Memory. Without a sort, rows stream one at a time, or a chunk at a time
 //! when fetched by `_seq` (the chunk's row bytes). A sort with a limit
 //! keeps a bounded heap of `offset + limit` rows. A sort without a limit (an
 //! order on a field with no ready index) holds every matching row's bytes. A
-//! union of accesses (an `OR` of indexed terms) holds the set of matching
-//! `_seq`s, 8 bytes each.
+//! sort by `_seq` of candidates found by `_seq` holds their `_seq`s, 8 bytes
+//! each.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, BinaryHeap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -379,8 +382,9 @@ enum Source {
         iter: Option<Iter>,
         reverse: bool,
     },
-    /// `_seq`s collected from several accesses, read in ascending order.
-    Seqs(std::collections::btree_set::IntoIter<u64>),
+    /// `_seq`s collected from one or more accesses, each once, read in the
+    /// order they are in.
+    Seqs(std::vec::IntoIter<u64>),
 }
 
 impl Source {
@@ -406,16 +410,38 @@ impl Source {
                 Source::Index { ks: index_of(&field)?, ranges, iter: None, reverse }
             }
             Access::IndexUnion(members) => {
-                let mut seqs = BTreeSet::new();
+                let mut seqs = Vec::new();
                 for member in members {
-                    let mut source = Source::new(table, time, member, snapshot, rows, index_of)?;
-                    while let Some(seq) = source.next_seq(table, snapshot)? {
-                        seqs.insert(seq);
-                    }
+                    Source::new(table, time, member, snapshot, rows, index_of)?
+                        .drain_seqs(table, snapshot, &mut seqs)?;
                 }
-                Source::Seqs(seqs.into_iter())
+                Source::sorted_seqs(seqs, false)
             }
         })
+    }
+
+    /// Adds the `_seq`s of every candidate left to `seqs`.
+    fn drain_seqs(
+        &mut self,
+        table: &str,
+        snapshot: &Snapshot,
+        seqs: &mut Vec<u64>,
+    ) -> DbResult<()> {
+        while let Some(seq) = self.next_seq(table, snapshot)? {
+            seqs.push(seq);
+        }
+        Ok(())
+    }
+
+    /// The rows of `seqs`, each once, in ascending `_seq` order (descending
+    /// when `desc`).
+    fn sorted_seqs(mut seqs: Vec<u64>, desc: bool) -> Source {
+        seqs.sort_unstable();
+        seqs.dedup();
+        if desc {
+            seqs.reverse();
+        }
+        Source::Seqs(seqs.into_iter())
     }
 
     /// The next candidate's `_seq` without reading its row, for unions.
@@ -627,6 +653,15 @@ impl QueryRows {
         let mut all = Vec::new();
         if keep == Some(0) {
             self.sorted = Some(Vec::new().into_iter());
+            return Ok(());
+        }
+        if field == "_seq" && !matches!(self.source, Source::Rows { .. }) {
+            // Candidates found by `_seq` are ordered by their `_seq`s alone:
+            // their rows are then read in that order, only until the offset
+            // and limit are served, and a candidate waits as its 8 bytes.
+            let mut seqs = Vec::new();
+            self.source.drain_seqs(&self.ctx.table.shared.name, &self.ctx.snapshot, &mut seqs)?;
+            self.source = Source::sorted_seqs(seqs, desc);
             return Ok(());
         }
         // A sort reads every candidate.

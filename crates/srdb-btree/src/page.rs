@@ -471,11 +471,11 @@ impl<'a> Page<'a> {
     ///
     /// Generic over the comparator so that a caller passing a known function
     /// (see [`crate::BTree::seek_with`]) gets it inlined into the probe loop.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn lower_bound<C: Fn(&[u8], &[u8]) -> Ordering>(
         &self,
         target: &[u8],
-        cmp: C,
+        cmp: &C,
     ) -> Result<usize> {
         let (mut lo, mut hi) = (0, self.count);
         while lo < hi {
@@ -587,8 +587,8 @@ mod tests {
             assert_eq!(page.key(usize::from(i)).unwrap(), &[i, i]);
             assert_eq!(value, &vec![i; usize::from(i)][..]);
         }
-        assert_eq!(page.lower_bound(&[4, 5], bytewise).unwrap(), 5);
-        assert_eq!(page.lower_bound(&[9, 9, 0], bytewise).unwrap(), 10);
+        assert_eq!(page.lower_bound(&[4, 5], &bytewise).unwrap(), 5);
+        assert_eq!(page.lower_bound(&[9, 9, 0], &bytewise).unwrap(), 10);
         // The same bytes at another offset fail the checksum.
         let mut moved = vec![0u8; 4096];
         moved.extend_from_slice(&out);

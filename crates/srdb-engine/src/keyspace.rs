@@ -282,7 +282,12 @@ fn get_many_at<K: AsRef<[u8]>, E: From<Error>>(
     mut visit: impl FnMut(&K, Option<&[u8]>) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
     let sv = inner.sv.load();
-    let mems: Vec<&Arc<Memtable>> = sv.nonempty_memtables(keyspace.id).collect();
+    // Usually every memtable is empty (the data was flushed), and testing
+    // for that is much cheaper than collecting none into a vector.
+    let mems: Vec<&Arc<Memtable>> = match sv.nonempty_memtables(keyspace.id).next() {
+        Some(_) => sv.nonempty_memtables(keyspace.id).collect(),
+        None => Vec::new(),
+    };
     // Resolved at the first key the memtables do not answer, as `get_at`
     // does, so that an unavailable keyspace fails the same keys either way.
     let mut levels = None;
@@ -391,7 +396,8 @@ fn get_in_levels<R>(
         Expect::Present => levels.iter().rposition(|level| !level.is_empty()),
     };
     for (depth, level) in levels.iter().enumerate().skip(1) {
-        let i = level.partition_point(|t| t.meta.largest.user_key() < key);
+        let i = level
+            .partition_point(|t| compare_user_keys(bound_user_key(&t.meta.largest), key).is_lt());
         let Some(t) = level.get(i) else { continue };
         if !covers(&t.meta, key) {
             continue;
@@ -411,7 +417,27 @@ fn get_in_levels<R>(
 }
 
 fn covers(meta: &srdb_manifest::FileMeta, key: &[u8]) -> bool {
-    meta.smallest.user_key() <= key && key <= meta.largest.user_key()
+    compare_user_keys(bound_user_key(&meta.smallest), key).is_le()
+        && compare_user_keys(key, bound_user_key(&meta.largest)).is_le()
+}
+
+/// The user key of a file's bound. `InternalKey::user_key` also decodes the
+/// trailer, through a copy of variable length, which a point read pays for
+/// on every level it passes.
+fn bound_user_key(key: &srdb_key::InternalKey) -> &[u8] {
+    let bytes = key.as_bytes();
+    &bytes[..bytes.len().saturating_sub(srdb_key::TRAILER_BYTES)]
+}
+
+/// Bytewise order of two user keys, with eight-byte keys (a table's row
+/// keys, `_seq` big-endian) compared as integers instead of by `memcmp`, as
+/// the SST reader's comparator does.
+#[inline]
+fn compare_user_keys(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    if let (Ok(a8), Ok(b8)) = (<&[u8; 8]>::try_from(a), <&[u8; 8]>::try_from(b)) {
+        return u64::from_be_bytes(*a8).cmp(&u64::from_be_bytes(*b8));
+    }
+    a.cmp(b)
 }
 
 pub(crate) fn levels_of<'a>(

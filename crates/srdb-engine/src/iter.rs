@@ -12,6 +12,14 @@
 //! deeper levels) share a user key, as in a table's rows keyspace whose keys
 //! only grow, the scan concatenates them (`concat`) instead of merging them:
 //! each step then moves one source and compares no keys across sources.
+//!
+//! Stepping forward. The forward side hands each entry to one test (is it a
+//! newer version of the key last seen, past the range, invisible, a
+//! tombstone, out of the time range, rejected by [`Iter::prefilter`]?)
+//! inside a loop over the current SST block (`SstIter::scan`), so the
+//! entries a scan passes over never go back up through the sources, the
+//! concatenation and the file iterator one at a time; a filtered scan that
+//! keeps one row in thirty leaves the loop once per row it yields.
 
 /// Implements [`InternalIterator`] for an enum of iterators (each variant
 /// holding one) by forwarding every method to the variant's iterator: a

@@ -444,7 +444,7 @@ impl Source {
         Source::Seqs(seqs.into_iter())
     }
 
-    /// The next candidate's `_seq` without reading its row, for unions.
+    /// The next candidate's `_seq` without reading its row.
     fn next_seq(&mut self, table: &str, snapshot: &Snapshot) -> DbResult<Option<u64>> {
         match self {
             Source::Empty => Ok(None),
@@ -660,7 +660,7 @@ impl QueryRows {
             // their rows are then read in that order, only until the offset
             // and limit are served, and a candidate waits as its 8 bytes.
             let mut seqs = Vec::new();
-            self.source.drain_seqs(&self.ctx.table.shared.name, &self.ctx.snapshot, &mut seqs)?;
+            self.source.drain_seqs(self.ctx.table(), &self.ctx.snapshot, &mut seqs)?;
             self.source = Source::sorted_seqs(seqs, desc);
             return Ok(());
         }

@@ -67,16 +67,19 @@ impl BlockCursor {
         Ok(())
     }
 
+    #[inline]
     pub(crate) fn valid(&self) -> bool {
         self.current < self.restarts_offset
     }
 
     /// The current key; only meaningful while [`BlockCursor::valid`].
+    #[inline]
     pub(crate) fn key(&self) -> &[u8] {
         &self.key
     }
 
     /// The current value, borrowed from `block`.
+    #[inline]
     pub(crate) fn value<'b>(&self, block: &'b [u8]) -> &'b [u8] {
         &block[self.value_start..self.value_end]
     }
@@ -154,6 +157,7 @@ impl BlockCursor {
     }
 
     /// Moves to the next entry; not valid past the last one.
+    #[inline]
     pub(crate) fn next(&mut self, block: &[u8]) -> BlockResult<()> {
         debug_assert!(self.valid());
         self.parse_next(block)

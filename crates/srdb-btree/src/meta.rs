@@ -96,6 +96,7 @@ impl TreeMeta {
 
     /// Checks that the fields agree with one another and with the limits.
     /// Corruption offsets name the root page, the one the fields describe.
+    #[inline]
     pub(crate) fn validate(&self) -> Result<()> {
         let bad = |reason: String| Err(corruption(self.root_offset, reason));
         if self.height > MAX_HEIGHT {

@@ -62,6 +62,7 @@ impl<'a> BTree<'a> {
     /// tree's first byte and may extend past its end. Checks `meta` against
     /// `bytes` only; each read then verifies the checksum of every page it
     /// touches.
+    #[inline]
     pub fn open(bytes: &'a [u8], meta: TreeMeta, cmp: KeyCmp) -> Result<Self> {
         meta.validate()?;
         let len = usize::try_from(meta.bytes).ok().filter(|&len| len <= bytes.len());
@@ -82,6 +83,7 @@ impl<'a> BTree<'a> {
     /// [`BTree::verify`]: reads skip page checksums. Bounds are still checked
     /// on every read, so bytes that were not verified give errors or wrong
     /// answers, never a panic.
+    #[inline]
     pub fn open_verified(bytes: &'a [u8], meta: TreeMeta, cmp: KeyCmp) -> Result<Self> {
         Ok(BTree { check_crc: false, ..Self::open(bytes, meta, cmp)? })
     }

@@ -163,8 +163,9 @@ impl Snapshot {
     /// reading the rows its index entries point at: the current memtables and
     /// files are looked up once for all the keys, empty memtables are skipped
     /// once, and values are lent in place (from a memtable, a mapped file or
-    /// a cached block) instead of copied, except a value found in L0, which is
-    /// copied once into a buffer reused across keys. Ascending keys read
+    /// a cached block) instead of copied, except a value found in an L0 file
+    /// whose range overlaps another's, which is copied into a buffer reused
+    /// across keys. Ascending keys read
     /// neighbouring blocks, which the CPU caches then often hold already.
     ///
     /// Meant for keys that exist: the deepest level is searched without its
@@ -362,9 +363,9 @@ fn get_in_memtables<'m, R>(
 
 /// Hands the newest version of `key` at `snapshot` in `levels` to `read`
 /// (`None` if there is none), counting the files probed in `probes`; `expect`
-/// says whether the deepest level's filter is consulted. A hit
-/// in a deeper level is read in place; an L0 hit is copied into `l0_value`
-/// because a newer one may follow in another L0 file.
+/// says whether the deepest level's filter is consulted. A hit is read in
+/// place, except one in an L0 file whose range overlaps another's: it is
+/// copied into `l0_value` because a newer one may follow in the other.
 fn get_in_levels<R>(
     levels: &TableLevels,
     key: &[u8],
@@ -374,22 +375,39 @@ fn get_in_levels<R>(
     l0_value: &mut Vec<u8>,
     read: &mut impl FnMut(Option<&[u8]>) -> R,
 ) -> Result<R> {
-    let mut l0_found: Option<(SeqNo, Kind)> = None;
-    for t in levels.first().into_iter().flatten() {
-        if !covers(&t.meta, key) {
-            continue;
-        }
-        *probes += 1;
-        t.sst.get_with(key, snapshot, |seqno, kind, value| {
-            if l0_found.is_none_or(|(newest, _)| seqno > newest) {
-                l0_found = Some((seqno, kind));
-                l0_value.clear();
-                l0_value.extend_from_slice(value);
+    let l0 = levels.first().map_or(&[][..], Vec::as_slice);
+    let mut covering = l0.iter().filter(|t| covers(&t.meta, key));
+    match (covering.next(), covering.next()) {
+        (None, _) => {}
+        (Some(only), None) => {
+            // One L0 file holds the key's range (the usual case: flushes of
+            // keys written in order do not overlap): its version, if any, is
+            // the newest there is, and is lent in place.
+            *probes += 1;
+            let hit =
+                only.sst.get_with(key, snapshot, |_, kind, value| read(visible(kind, value)))?;
+            if let Some(visited) = hit {
+                return Ok(visited);
             }
-        })?;
-    }
-    if let Some((_, kind)) = l0_found {
-        return Ok(read(visible(kind, l0_value)));
+        }
+        (Some(first), Some(second)) => {
+            // Several: each is searched and the newest version kept, copied
+            // because the file it lies in may not be the last searched.
+            let mut l0_found: Option<(SeqNo, Kind)> = None;
+            for t in [first, second].into_iter().chain(covering) {
+                *probes += 1;
+                t.sst.get_with(key, snapshot, |seqno, kind, value| {
+                    if l0_found.is_none_or(|(newest, _)| seqno > newest) {
+                        l0_found = Some((seqno, kind));
+                        l0_value.clear();
+                        l0_value.extend_from_slice(value);
+                    }
+                })?;
+            }
+            if let Some((_, kind)) = l0_found {
+                return Ok(read(visible(kind, l0_value)));
+            }
+        }
     }
     let unfiltered = match expect {
         Expect::Any => None,

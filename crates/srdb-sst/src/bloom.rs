@@ -59,6 +59,15 @@ fn line_of(hash: u64, num_lines: u32) -> usize {
     (((hash >> 32) * u64::from(num_lines)) >> 32) as usize
 }
 
+/// The parsed fields of a filter (see [`Bloom::shape`]): a file keeps them
+/// from its open so that a probe starts at the bits.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BloomShape {
+    lines_bytes: usize,
+    num_lines: u32,
+    probes: u8,
+}
+
 /// A filter read in place from a verified payload.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Bloom<'a> {
@@ -87,6 +96,22 @@ impl<'a> Bloom<'a> {
             return Err("the bloom block's line count does not match its size");
         }
         Ok(Bloom { lines: &payload[..lines_len], num_lines, probes })
+    }
+
+    /// What [`Bloom::from_shape`] needs to rebuild this filter over the
+    /// same payload without parsing it again.
+    pub(crate) fn shape(&self) -> BloomShape {
+        BloomShape { lines_bytes: self.lines.len(), num_lines: self.num_lines, probes: self.probes }
+    }
+
+    /// The filter [`Bloom::parse`] gave for `payload`, from its `shape`.
+    #[inline]
+    pub(crate) fn from_shape(payload: &'a [u8], shape: BloomShape) -> Self {
+        Bloom {
+            lines: &payload[..shape.lines_bytes],
+            num_lines: shape.num_lines,
+            probes: shape.probes,
+        }
     }
 
     /// False when the key is certainly absent.

@@ -17,7 +17,7 @@ use srdb_key::{Kind, MAX_SEQNO};
 use crate::block::cursor::BlockCursor;
 use crate::block::frame::{self, Compression, FRAME_TRAILER_BYTES};
 use crate::block::BlockError;
-use crate::bloom::{self, Bloom};
+use crate::bloom::{self, Bloom, BloomShape};
 use crate::cache::BlockCache;
 use crate::error::SstError;
 use crate::footer::{Footer, FooterError};
@@ -50,7 +50,8 @@ pub struct Sst {
     compression: Compression,
     footer: Footer,
     index_range: Range<usize>,
-    bloom_range: Option<Range<usize>>,
+    /// Where the bloom filter's payload starts, and its parsed fields.
+    bloom: Option<(usize, BloomShape)>,
     summary: SstSummary,
     /// One bit per data block: its checksum has been verified and it is
     /// stored raw (read in place).
@@ -179,14 +180,15 @@ impl Sst {
         let summary = SstSummary::decode(summary_payload, file_len, version)
             .map_err(|reason| corrupt(footer.summary_offset, reason))?;
 
-        let bloom_range = if footer.bloom_len == 0 {
+        let bloom = if footer.bloom_len == 0 {
             None
         } else {
             let payload = framed_payload(&bytes, footer.bloom_offset, footer.bloom_len)
                 .map_err(|reason| corrupt(footer.bloom_offset, reason))?;
-            Bloom::parse(payload).map_err(|reason| corrupt(footer.bloom_offset, reason))?;
-            let start = footer.bloom_offset as usize;
-            Some(start..start + payload.len())
+            let shape = Bloom::parse(payload)
+                .map_err(|reason| corrupt(footer.bloom_offset, reason))?
+                .shape();
+            Some((footer.bloom_offset as usize, shape))
         };
 
         let index_range =
@@ -207,7 +209,7 @@ impl Sst {
             compression,
             footer,
             index_range,
-            bloom_range,
+            bloom,
             summary,
             verified,
             cache,
@@ -238,10 +240,9 @@ impl Sst {
     /// False when the file certainly holds no version of `user_key`; true
     /// when it may (always true for a file written without a filter).
     pub fn may_contain(&self, user_key: &[u8]) -> bool {
-        match &self.bloom_range {
+        match self.bloom {
             None => true,
-            Some(range) => Bloom::parse(&self.bytes[range.clone()])
-                .expect("the bloom block was checked at open")
+            Some((start, shape)) => Bloom::from_shape(&self.bytes[start..], shape)
                 .may_contain(bloom::key_hash(user_key)),
         }
     }

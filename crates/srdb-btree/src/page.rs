@@ -438,6 +438,7 @@ impl<'a> Page<'a> {
     }
 
     /// Entry `slot` of an internal page: separator key and child offset.
+    #[inline]
     pub(crate) fn internal_entry(&self, slot: usize) -> Result<(&'a [u8], u64)> {
         debug_assert!(!self.is_leaf());
         let (key_at, key_end) = self.key_span(slot)?;

@@ -35,6 +35,30 @@ pub(crate) struct BlockCursor {
     value_end: usize,
 }
 
+/// Where the walk of a seek stopped.
+enum Walk {
+    /// On the entry at `at`, the first whose key is >= the target; its key
+    /// is in the cursor's `key`.
+    Found { at: usize, value_start: usize, value_end: usize },
+    /// Past the last entry: every key is smaller.
+    End,
+    /// At the entry at `at`, which the walk could not take, to be continued
+    /// by the general walk.
+    Resume(usize),
+}
+
+/// Length of the internal keys the fixed-width walk handles: an eight-byte
+/// user key (a table row's `_seq`) and its trailer.
+const FIXED_KEY_BYTES: usize = 16;
+
+/// A 16-byte internal key held big-endian in a `u128`: its user key as a
+/// big-endian integer (bytewise order) and its trailer (stored
+/// little-endian).
+#[inline(always)]
+fn split_fixed(key: u128) -> (u64, u64) {
+    ((key >> 64) as u64, (key as u64).swap_bytes())
+}
+
 struct Entry {
     shared: usize,
     delta_start: usize,
@@ -118,12 +142,39 @@ impl BlockCursor {
             }
         }
         self.seek_to_restart(block, left)?;
-        // Walk the interval. Each step decodes one entry, appends its key's
-        // new bytes and compares, keeping its position in locals; the cursor
-        // is filled in for the entry found only: a point read passes over
-        // eight entries on average.
+        // Walk the interval: a point read passes over eight entries on
+        // average. Keys of eight-byte user keys (a table's rows) are walked
+        // in a register; the general walk takes over from the first entry of
+        // another length.
         let entries = &block[..self.restarts_offset];
-        let mut at = self.next;
+        let mut walk = Walk::Resume(self.next);
+        if let Ok(target) = <&[u8; FIXED_KEY_BYTES]>::try_from(target) {
+            walk = self.walk_fixed(entries, self.next, target)?;
+        }
+        if let Walk::Resume(at) = walk {
+            walk = self.walk(entries, at, target)?;
+        }
+        match walk {
+            Walk::Found { at, value_start, value_end } => {
+                self.current = at;
+                self.next = value_end;
+                self.value_start = value_start;
+                self.value_end = value_end;
+                // The walk stays in interval `left`, or stops on the first
+                // entry of the next one.
+                if left + 1 < self.num_restarts && self.restart_point(block, left + 1) <= at {
+                    self.restart_index = left + 1;
+                }
+            }
+            Walk::End | Walk::Resume(_) => self.invalidate(),
+        }
+        Ok(())
+    }
+
+    /// The general walk of [`BlockCursor::seek`] from the entry at `at`, with
+    /// `self.key` holding the key before it: each step rebuilds one key and
+    /// compares it.
+    fn walk(&mut self, entries: &[u8], mut at: usize, target: &[u8]) -> BlockResult<Walk> {
         while at < entries.len() {
             let entry = decode_entry(entries, at)?;
             if entry.shared > self.key.len() {
@@ -139,21 +190,74 @@ impl BlockCursor {
                 return Err(BlockError { offset: at, reason: "a key is shorter than its trailer" });
             }
             if compare_ikeys(&self.key, target) != Ordering::Less {
-                self.current = at;
-                self.next = entry.value_end;
-                self.value_start = entry.delta_end;
-                self.value_end = entry.value_end;
-                // The walk stays in interval `left`, or stops on the first
-                // entry of the next one.
-                if left + 1 < self.num_restarts && self.restart_point(block, left + 1) <= at {
-                    self.restart_index = left + 1;
-                }
-                return Ok(());
+                return Ok(Walk::Found {
+                    at,
+                    value_start: entry.delta_end,
+                    value_end: entry.value_end,
+                });
             }
             at = entry.value_end;
         }
-        self.invalidate();
-        Ok(())
+        Ok(Walk::End)
+    }
+
+    /// The walk of [`BlockCursor::seek`] for a 16-byte target, from the
+    /// restart entry at `at`, over entries whose keys are 16 bytes long too.
+    ///
+    /// The current key lives in a `u128` (big-endian, so its order is the
+    /// bytes' order): an entry's key is the previous one's first `shared`
+    /// bytes blended with the 16 bytes of the block that end where the
+    /// entry's own bytes end, which is one load and a mask instead of a copy
+    /// into a buffer, and the comparison is two integer comparisons. Returns
+    /// [`Walk::Resume`] at the first entry this cannot take (a key of another
+    /// length, or one whose bytes start too close to the block's start),
+    /// with `self.key` holding the key before it, for [`BlockCursor::walk`].
+    fn walk_fixed(
+        &mut self,
+        entries: &[u8],
+        mut at: usize,
+        target: &[u8; FIXED_KEY_BYTES],
+    ) -> BlockResult<Walk> {
+        let (target_user, target_trailer) = split_fixed(u128::from_be_bytes(*target));
+        // The current key, and how many of its bytes are known: none before
+        // the restart entry, all sixteen after it.
+        let (mut key, mut known) = (0u128, 0usize);
+        while at < entries.len() {
+            let entry = decode_entry(entries, at)?;
+            let own = entry.delta_end - entry.delta_start;
+            if entry.shared + own != FIXED_KEY_BYTES
+                || entry.shared > known
+                || entry.delta_end < FIXED_KEY_BYTES
+            {
+                // Hand over: the general walk decodes this entry again, and
+                // reports it if it is malformed.
+                self.key.clear();
+                self.key.extend_from_slice(&key.to_be_bytes()[..known]);
+                return Ok(Walk::Resume(at));
+            }
+            let loaded: [u8; FIXED_KEY_BYTES] = entries
+                [entry.delta_end - FIXED_KEY_BYTES..entry.delta_end]
+                .try_into()
+                .expect("a 16-byte range");
+            // The high `shared` bytes come from the previous key.
+            let shared_mask = if own == FIXED_KEY_BYTES { 0 } else { u128::MAX << (8 * own) };
+            key = (key & shared_mask) | (u128::from_be_bytes(loaded) & !shared_mask);
+            known = FIXED_KEY_BYTES;
+            let (user, trailer) = split_fixed(key);
+            // As `compare_ikeys`: user keys ascending, then trailers
+            // descending.
+            if user > target_user || (user == target_user && trailer <= target_trailer) {
+                self.key.clear();
+                self.key.extend_from_slice(&key.to_be_bytes());
+                return Ok(Walk::Found {
+                    at,
+                    value_start: entry.delta_end,
+                    value_end: entry.value_end,
+                });
+            }
+            at = entry.value_end;
+        }
+        Ok(Walk::End)
     }
 
     /// Moves to the next entry; not valid past the last one.
@@ -318,4 +422,89 @@ fn decode_entry(entries: &[u8], offset: usize) -> BlockResult<Entry> {
 fn read_u32(block: &[u8], offset: usize) -> u32 {
     let bytes: [u8; U32_BYTES] = block[offset..offset + U32_BYTES].try_into().expect("four bytes");
     u32::from_le_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::block::builder::BlockBuilder;
+    use proptest::prelude::*;
+    use srdb_key::{InternalKey, Kind};
+
+    /// Internal keys in order: mostly eight-byte user keys close together,
+    /// as a table's rows, some with several versions, and some user keys of
+    /// seven or nine bytes among them, which the fixed-width walk hands over
+    /// to the general one.
+    fn keys() -> impl Strategy<Value = Vec<InternalKey>> {
+        let user =
+            (0u64..600, prop_oneof![8 => Just(8usize), 1 => Just(7usize), 1 => Just(9usize)]);
+        let version = (1u64..50, any::<bool>());
+        proptest::collection::vec((user, proptest::collection::vec(version, 1..3)), 1..120)
+            .prop_map(|entries| {
+                let mut keys: Vec<InternalKey> = entries
+                    .into_iter()
+                    .flat_map(|((n, len), versions)| {
+                        let mut user = n.to_be_bytes().to_vec();
+                        user.resize(len, 0x5A);
+                        versions.into_iter().map(move |(seqno, put)| {
+                            let kind = if put { Kind::Put } else { Kind::Delete };
+                            InternalKey::new(&user, seqno, kind)
+                        })
+                    })
+                    .collect();
+                keys.sort_by(|a, b| compare_ikeys(a.as_bytes(), b.as_bytes()));
+                keys.dedup_by(|a, b| compare_ikeys(a.as_bytes(), b.as_bytes()) == Ordering::Equal);
+                keys
+            })
+    }
+
+    proptest! {
+        /// A seek lands on the first key >= the target, with that entry's
+        /// value, and the cursor moves on from it in order (its restart
+        /// index is right), for targets of 16 bytes and of other lengths.
+        #[test]
+        fn seek_finds_the_first_key_at_or_after_the_target(
+            keys in keys(),
+            restart_interval in 1usize..20,
+            targets in proptest::collection::vec((0u64..620, 1u64..60, prop_oneof![Just(8usize), Just(7usize), Just(9usize)]), 1..40),
+        ) {
+            let mut builder = BlockBuilder::new(restart_interval);
+            let value = |i: usize| format!("value{i}").into_bytes().repeat(i % 3);
+            for (i, key) in keys.iter().enumerate() {
+                builder.add(key.as_bytes(), &value(i));
+            }
+            let block = builder.finish().to_vec();
+            let mut cursor = BlockCursor::default();
+            cursor.reset(&block).unwrap();
+            for (n, seqno, len) in targets {
+                let mut user = n.to_be_bytes().to_vec();
+                user.resize(len, 0x5A);
+                // A point read's target: the snapshot's seqno with the seek kind.
+                let mut target = user;
+                target.extend_from_slice(&((seqno << 8) | u64::from(Kind::SEEK)).to_le_bytes());
+                let expected = keys
+                    .iter()
+                    .position(|k| compare_ikeys(k.as_bytes(), &target) != Ordering::Less);
+                cursor.seek(&block, &target).unwrap();
+                match expected {
+                    None => prop_assert!(!cursor.valid()),
+                    Some(i) => {
+                        prop_assert!(cursor.valid());
+                        prop_assert_eq!(cursor.key(), keys[i].as_bytes());
+                        prop_assert_eq!(cursor.value(&block), &value(i)[..]);
+                        // The two keys after it, then back.
+                        for k in keys.iter().skip(i + 1).take(2) {
+                            cursor.next(&block).unwrap();
+                            prop_assert_eq!(cursor.key(), k.as_bytes());
+                        }
+                        if i + 1 < keys.len() {
+                            cursor.prev(&block).unwrap();
+                            let back = (i + 2).min(keys.len() - 1) - 1;
+                            prop_assert_eq!(cursor.key(), keys[back].as_bytes());
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

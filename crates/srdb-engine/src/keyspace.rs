@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::iter::Iter;
 use crate::memgen::{SuperVersion, TableLevels};
 use crate::options::KeyspaceOptions;
+use crate::tables::Table;
 
 /// A handle to one keyspace: a sorted map of byte keys to byte values.
 /// Cheap to clone; usable from many threads.
@@ -165,13 +166,14 @@ impl Snapshot {
     /// once, and values are lent in place (from a memtable, a mapped file or
     /// a cached block) instead of copied, except a value found in an L0 file
     /// whose range overlaps another's, which is copied into a buffer reused
-    /// across keys. Ascending keys read
-    /// neighbouring blocks, which the CPU caches then often hold already.
+    /// across keys. Ascending keys read neighbouring blocks, which the CPU
+    /// caches then often hold already.
     ///
-    /// Meant for keys that exist: the deepest level is searched without its
-    /// bloom filter, which for a present key only adds a cache miss. An
-    /// absent key is still answered `None`, at the cost of a search of one
-    /// file's index and block.
+    /// Meant for keys that exist: the last file whose range holds a key (in
+    /// a table's rows keyspace, the only one) is searched without its bloom
+    /// filter, which for a present key only adds a cache miss. An absent key
+    /// is still answered `None`, at the cost of a search of one file's index
+    /// and block.
     pub fn get_many<K, E>(
         &self,
         keyspace: &Keyspace,
@@ -328,16 +330,18 @@ fn get_many_at<K: AsRef<[u8]>, E: From<Error>>(
     result
 }
 
-/// What a point read expects of its key, which decides whether the deepest
-/// level's bloom filter is worth consulting.
+/// What a point read expects of its key, which decides whether the bloom
+/// filter of the last file it can search is worth consulting.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Expect {
     /// Any key: a filter spares a search for each file that lacks it.
     Any,
-    /// A key that should exist (see [`Snapshot::get_many`]): the deepest
-    /// level is searched without its filter, which would answer yes at the
-    /// price of a cache miss; upper levels, which rarely hold the key,
-    /// still consult theirs.
+    /// A key that should exist (see [`Snapshot::get_many`]): the last file
+    /// whose range holds the key, in search order, is searched without its
+    /// filter, which would answer yes at the price of a cache miss; files
+    /// before it, which may well not hold the key, still consult theirs.
+    /// In a table's rows keyspace, whose files' ranges do not overlap, that
+    /// file is the only one.
     Present,
 }
 
@@ -363,7 +367,8 @@ fn get_in_memtables<'m, R>(
 
 /// Hands the newest version of `key` at `snapshot` in `levels` to `read`
 /// (`None` if there is none), counting the files probed in `probes`; `expect`
-/// says whether the deepest level's filter is consulted. A hit is read in
+/// says whether the last file that can hold the key consults its filter. A
+/// hit is read in
 /// place, except one in an L0 file whose range overlaps another's: it is
 /// copied into `l0_value` because a newer one may follow in the other.
 fn get_in_levels<R>(
@@ -384,8 +389,12 @@ fn get_in_levels<R>(
             // keys written in order do not overlap): its version, if any, is
             // the newest there is, and is lent in place.
             *probes += 1;
-            let hit =
-                only.sst.get_with(key, snapshot, |_, kind, value| read(visible(kind, value)))?;
+            let read_in_place = |_, kind, value: &[u8]| read(visible(kind, value));
+            let hit = if expect == Expect::Present && !deeper_covers(levels, 1, key) {
+                only.sst.get_present_with(key, snapshot, read_in_place)?
+            } else {
+                only.sst.get_with(key, snapshot, read_in_place)?
+            };
             if let Some(visited) = hit {
                 return Ok(visited);
             }
@@ -409,20 +418,11 @@ fn get_in_levels<R>(
             }
         }
     }
-    let unfiltered = match expect {
-        Expect::Any => None,
-        Expect::Present => levels.iter().rposition(|level| !level.is_empty()),
-    };
     for (depth, level) in levels.iter().enumerate().skip(1) {
-        let i = level
-            .partition_point(|t| compare_user_keys(bound_user_key(&t.meta.largest), key).is_lt());
-        let Some(t) = level.get(i) else { continue };
-        if !covers(&t.meta, key) {
-            continue;
-        }
+        let Some(t) = covering_file(level, key) else { continue };
         *probes += 1;
         let read_in_place = |_, kind, value: &[u8]| read(visible(kind, value));
-        let hit = if unfiltered == Some(depth) {
+        let hit = if expect == Expect::Present && !deeper_covers(levels, depth + 1, key) {
             t.sst.get_present_with(key, snapshot, read_in_place)?
         } else {
             t.sst.get_with(key, snapshot, read_in_place)?
@@ -432,6 +432,19 @@ fn get_in_levels<R>(
         }
     }
     Ok(read(None))
+}
+
+/// The file of a level below L0 (whose files do not overlap) whose range
+/// holds `key`, if any.
+fn covering_file<'l>(level: &'l [Arc<Table>], key: &[u8]) -> Option<&'l Arc<Table>> {
+    let i =
+        level.partition_point(|t| compare_user_keys(bound_user_key(&t.meta.largest), key).is_lt());
+    level.get(i).filter(|t| covers(&t.meta, key))
+}
+
+/// Whether a file of a level from `from` on holds `key` in its range.
+fn deeper_covers(levels: &TableLevels, from: usize, key: &[u8]) -> bool {
+    levels.iter().skip(from).any(|level| covering_file(level, key).is_some())
 }
 
 fn covers(meta: &srdb_manifest::FileMeta, key: &[u8]) -> bool {

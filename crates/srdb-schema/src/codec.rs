@@ -475,29 +475,52 @@ pub fn decode_values_with(
     mut each: impl FnMut(Value),
 ) -> Result<i64, SchemaError> {
     let header = parse_header(bytes, schema)?;
+    let fields = schema.fields();
     let mut var_end = 0;
-    for index in 0..schema.len() {
-        if index < header.count {
-            let slot = schema.slot(index);
-            let at = header.fixed_start + slot.offset;
-            let null = is_null_bit(bytes, index);
-            let empty = match slot.width {
-                Some(width) => !null || bytes[at..at + width].iter().all(|&b| b == 0),
-                None => {
-                    let (start, end) = var_bounds(bytes, &header, at, slot.prev_var)?;
-                    var_end = end;
-                    !null || start == end
+    // One pass over the fields the row holds: each slot is read once, and
+    // a NULL's slot is checked to be empty where its value would be.
+    for (index, field) in fields.iter().enumerate().take(header.count) {
+        let slot = schema.slot(index);
+        let at = header.fixed_start + slot.offset;
+        let null = is_null_bit(bytes, index);
+        let value = match slot.width {
+            Some(width) => {
+                let data = &bytes[at..at + width];
+                if null {
+                    data.iter().all(|&b| b == 0).then_some(Value::Null)
+                } else {
+                    Some(decode_fixed(field.ty, data, at)?)
                 }
-            };
-            if !empty {
-                let name = &schema.fields()[index].name;
+            }
+            None => {
+                let (start, end) = var_bounds(bytes, &header, at, slot.prev_var)?;
+                var_end = end;
+                if null {
+                    (start == end).then_some(Value::Null)
+                } else {
+                    let data = &bytes[header.var_start + start..header.var_start + end];
+                    Some(decode_var(field.ty, data, header.var_start + start)?)
+                }
+            }
+        };
+        match value {
+            Some(Value::Null) if !field.nullable => {
+                return Err(SchemaError::corrupt(
+                    ROW_HEADER_BYTES + index / 8,
+                    format!("the field `{}` is NULL but not nullable", field.name),
+                ))
+            }
+            Some(value) => each(value),
+            None => {
                 return Err(SchemaError::corrupt(
                     at,
-                    format!("the field `{name}` is NULL but has a value"),
-                ));
+                    format!("the field `{}` is NULL but has a value", field.name),
+                ))
             }
         }
-        each(decode_one(bytes, schema, &header, index)?);
+    }
+    for index in header.count..schema.len() {
+        each(schema.absent_value(index));
     }
     if header.var_start + var_end != bytes.len() {
         return Err(SchemaError::corrupt(

@@ -94,7 +94,7 @@ pub use limits::{
     MAX_COMMENT_BYTES, MAX_FIELDS, MAX_FIELD_NAME_BYTES, MAX_ROW_BYTES, ROW_CODEC_VERSION,
     SCHEMA_FORMAT_VERSION,
 };
-pub use row::{Row, UnknownFields, ValidatedRow};
+pub use row::{IntoFields, Row, UnknownFields, ValidatedRow};
 pub use rust_decimal::Decimal;
 pub use schema::{Schema, SchemaBuilder};
 pub use serde_row::{from_row, to_row};

@@ -6,11 +6,14 @@ use crate::{Schema, SchemaError, Value, RESERVED_NAMES};
 
 /// A row: field names mapped to values, in insertion order.
 ///
-/// It is a `Vec` of `(name, value)` pairs with unique names; lookups scan it,
-/// which beats hashing for the tens of fields a row has. Inserting a name
-/// already present replaces its value in place. Names are `Arc<str>`, so rows
-/// decoded from a table share their field names with each other instead of
-/// allocating them once per row (see [`Row::push_unique`]).
+/// It holds the names and the values side by side, with unique names;
+/// lookups scan the names, which beats hashing for the tens of fields a row
+/// has. Inserting a name already present replaces its value in place. Names
+/// are `Arc<str>`, and rows decoded from a table share one list of them
+/// ([`Row::with_names`]): building such a row costs one reference count and
+/// one allocation for its values, not one count per field. A row copies
+/// the shared list into a list of its own the first time a field is added
+/// or removed.
 ///
 /// ```
 /// use srdb_schema::{Row, Value};
@@ -19,9 +22,35 @@ use crate::{Schema, SchemaError, Value, RESERVED_NAMES};
 /// assert_eq!(row.get("age"), Some(&Value::Int(30)));
 /// assert_eq!(row.get("email"), Some(&Value::Null));
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Row {
-    entries: Vec<(Arc<str>, Value)>,
+    names: Names,
+    /// One per name, in the same order.
+    values: Vec<Value>,
+}
+
+/// The names of a [`Row`]'s fields.
+#[derive(Clone)]
+enum Names {
+    /// A list shared by many rows, never changed.
+    Shared(Arc<[Arc<str>]>),
+    /// The row's own list.
+    Owned(Vec<Arc<str>>),
+}
+
+impl Names {
+    fn as_slice(&self) -> &[Arc<str>] {
+        match self {
+            Names::Shared(names) => names,
+            Names::Owned(names) => names,
+        }
+    }
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Names::Owned(Vec::new())
+    }
 }
 
 impl Row {
@@ -32,7 +61,46 @@ impl Row {
 
     /// An empty row with room for `capacity` fields.
     pub fn with_capacity(capacity: usize) -> Row {
-        Row { entries: Vec::with_capacity(capacity) }
+        Row {
+            names: Names::Owned(Vec::with_capacity(capacity)),
+            values: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// A row of `values` named by `names`, which it shares: the cheap way to
+    /// build many rows with the same fields, such as the rows of a table
+    /// (whose reader builds `names` once).
+    ///
+    /// # Panics
+    /// If the lengths differ. Names must be unique; a repeated name is a
+    /// caller bug (checked in debug builds) after which [`Row::get`] sees
+    /// the first value.
+    pub fn with_names(names: &Arc<[Arc<str>]>, values: Vec<Value>) -> Row {
+        assert_eq!(names.len(), values.len(), "one value per name");
+        debug_assert!(
+            names.iter().enumerate().all(|(i, n)| !names[..i].contains(n)),
+            "the names of a row are unique"
+        );
+        Row { names: Names::Shared(Arc::clone(names)), values }
+    }
+
+    fn names(&self) -> &[Arc<str>] {
+        self.names.as_slice()
+    }
+
+    /// The row's own list of names, copied from the shared one if needed.
+    fn names_mut(&mut self) -> &mut Vec<Arc<str>> {
+        if let Names::Shared(shared) = &self.names {
+            self.names = Names::Owned(shared.to_vec());
+        }
+        match &mut self.names {
+            Names::Owned(names) => names,
+            Names::Shared(_) => unreachable!("made owned above"),
+        }
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.names().iter().position(|n| **n == *name)
     }
 
     /// Sets `name` to `value`, returning the value it replaces.
@@ -44,23 +112,25 @@ impl Row {
     pub fn insert(&mut self, name: impl AsRef<str>, value: impl Into<Value>) -> Option<Value> {
         let name = name.as_ref();
         let value = value.into();
-        match self.entries.iter_mut().find(|(n, _)| **n == *name) {
-            Some((_, slot)) => Some(std::mem::replace(slot, value)),
+        match self.position(name) {
+            Some(at) => Some(std::mem::replace(&mut self.values[at], value)),
             None => {
-                self.entries.push((Arc::from(name), value));
+                self.names_mut().push(Arc::from(name));
+                self.values.push(value);
                 None
             }
         }
     }
 
     /// Appends a field that the row does not have yet, sharing its name:
-    /// the cheap way to build rows whose names are known to be unique, such
-    /// as rows decoded by a schema. Unlike [`Row::insert`] it does not look
-    /// for the name; adding a name twice is a caller bug (checked in debug
-    /// builds) after which [`Row::get`] sees the first value.
+    /// the cheap way to add fields whose names are known to be unique.
+    /// Unlike [`Row::insert`] it does not look for the name; adding a name
+    /// twice is a caller bug (checked in debug builds) after which
+    /// [`Row::get`] sees the first value.
     pub fn push_unique(&mut self, name: &Arc<str>, value: Value) {
         debug_assert!(self.get(name).is_none(), "field `{name}` is already in the row");
-        self.entries.push((Arc::clone(name), value));
+        self.names_mut().push(Arc::clone(name));
+        self.values.push(value);
     }
 
     /// [`Row::insert`] for chaining.
@@ -72,28 +142,35 @@ impl Row {
 
     /// The value of `name`.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.entries.iter().find(|(n, _)| **n == *name).map(|(_, v)| v)
+        self.position(name).map(|at| &self.values[at])
+    }
+
+    /// The value of `name`, to change in place (the row keeps its fields:
+    /// `std::mem::take` of a string leaves `Value::Null` behind).
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
+        self.position(name).map(|at| &mut self.values[at])
     }
 
     /// Removes `name`, returning its value.
     pub fn remove(&mut self, name: &str) -> Option<Value> {
-        let at = self.entries.iter().position(|(n, _)| **n == *name)?;
-        Some(self.entries.remove(at).1)
+        let at = self.position(name)?;
+        self.names_mut().remove(at);
+        Some(self.values.remove(at))
     }
 
     /// Number of fields in the row.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.values.len()
     }
 
     /// Whether the row has no fields.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.values.is_empty()
     }
 
     /// The fields in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.entries.iter().map(|(n, v)| (&**n, v))
+        self.names().iter().map(|n| &**n).zip(&self.values)
     }
 
     /// The row as a JSON object, each value converted by [`Value::to_json`].
@@ -103,12 +180,29 @@ impl Row {
 
     /// A row of pairs whose names are known to be unique.
     pub(crate) fn from_entries_unchecked(entries: Vec<(Arc<str>, Value)>) -> Row {
-        Row { entries }
+        let (names, values) = entries.into_iter().unzip();
+        Row { names: Names::Owned(names), values }
     }
 
     /// The `(name, value)` pairs in order.
     pub fn into_entries(self) -> Vec<(String, Value)> {
         self.into_iter().collect()
+    }
+}
+
+impl PartialEq for Row {
+    /// Rows are equal when they have the same fields, in the same order,
+    /// with equal values, however their names are held.
+    fn eq(&self, other: &Row) -> bool {
+        self.values == other.values && self.names() == other.names()
+    }
+}
+
+impl Eq for Row {}
+
+impl std::fmt::Debug for Row {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
@@ -123,16 +217,37 @@ impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Row {
     }
 }
 
-/// An owned field of a row, as [`Row`]'s `IntoIterator` yields it.
-type OwnedField = (String, Value);
+/// The fields of a [`Row`] by value, in order, names as `String`s: what
+/// `Row`'s `IntoIterator` yields.
+pub struct IntoFields {
+    names: Names,
+    next: usize,
+    values: std::vec::IntoIter<Value>,
+}
+
+impl Iterator for IntoFields {
+    type Item = (String, Value);
+
+    fn next(&mut self) -> Option<(String, Value)> {
+        let value = self.values.next()?;
+        let name = String::from(&*self.names.as_slice()[self.next]);
+        self.next += 1;
+        Some((name, value))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.values.size_hint()
+    }
+}
+
+impl ExactSizeIterator for IntoFields {}
 
 impl IntoIterator for Row {
-    type Item = OwnedField;
-    type IntoIter =
-        std::iter::Map<std::vec::IntoIter<(Arc<str>, Value)>, fn((Arc<str>, Value)) -> OwnedField>;
+    type Item = (String, Value);
+    type IntoIter = IntoFields;
 
-    fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter().map(|(name, value)| (String::from(&*name), value))
+    fn into_iter(self) -> IntoFields {
+        IntoFields { names: self.names, next: 0, values: self.values.into_iter() }
     }
 }
 
@@ -184,13 +299,7 @@ impl ValidatedRow {
 
     /// The row as a [`Row`] with the schema's field names, in schema order.
     pub fn to_row(&self, schema: &Schema) -> Row {
-        let entries = schema
-            .fields()
-            .iter()
-            .zip(&self.values)
-            .map(|(f, v)| (Arc::from(f.name.as_str()), v.clone()))
-            .collect();
-        Row { entries }
+        Row { names: Names::Owned(schema.field_names().to_vec()), values: self.values.clone() }
     }
 }
 
@@ -255,14 +364,16 @@ impl Schema {
             false => self.index_of(name),
         };
         let mut expected = 0;
-        for (name, value) in row.entries {
+        let Row { names, values } = row;
+        for (name, value) in names.as_slice().iter().zip(values) {
+            let name: &str = name;
             // Rows usually name their fields in schema order: try the field
             // after the last one found before hashing the name.
             let index = match fields.get(expected) {
                 Some(field) if *field.name == *name => expected,
-                _ => match lookup(&name) {
+                _ => match lookup(name) {
                     Some(index) => index,
-                    None => match (take(&name, value), unknown) {
+                    None => match (take(name, value), unknown) {
                         (None, _) | (Some(_), UnknownFields::Ignore) => continue,
                         (Some(_), UnknownFields::Reject) => {
                             return Err(SchemaError::UnknownField { field: name.to_string() })
@@ -293,13 +404,66 @@ impl Schema {
         let mut row = Row::with_capacity(members.len());
         for (name, json) in members {
             match self.field(name) {
-                Some(field) => row
-                    .entries
-                    .push((name.as_str().into(), Value::from_json(json, field.ty, name)?)),
+                Some(field) => {
+                    row.push_unique(&name.as_str().into(), Value::from_json(json, field.ty, name)?)
+                }
                 None if unknown == UnknownFields::Ignore => {}
                 None => return Err(SchemaError::UnknownField { field: name.clone() }),
             }
         }
         Ok(row)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared() -> Arc<[Arc<str>]> {
+        ["_seq", "a", "b"].into_iter().map(Arc::from).collect()
+    }
+
+    #[test]
+    fn rows_with_shared_names_read_like_any_row() {
+        let names = shared();
+        let row = Row::with_names(&names, vec![Value::Uint(1), Value::Int(2), Value::Null]);
+        let built = Row::new().with("_seq", Value::Uint(1)).with("a", 2).with("b", Value::Null);
+        assert_eq!(row, built);
+        assert_eq!(row.get("a"), Some(&Value::Int(2)));
+        assert_eq!(row.get("c"), None);
+        assert_eq!(row.len(), 3);
+        assert_eq!(format!("{row:?}"), format!("{built:?}"));
+        assert_eq!(format!("{row:?}"), r#"{"_seq": Uint(1), "a": Int(2), "b": Null}"#);
+        assert_eq!(row.clone().into_entries(), built.into_entries());
+        assert_ne!(row, Row::with_names(&names, vec![Value::Uint(1), Value::Int(3), Value::Null]));
+    }
+
+    #[test]
+    fn changing_a_row_leaves_the_shared_names_alone() {
+        let names = shared();
+        let values = || vec![Value::Uint(1), Value::Int(2), Value::Int(3)];
+        let mut replaced = Row::with_names(&names, values());
+        assert_eq!(replaced.insert("a", 9), Some(Value::Int(2)));
+        let mut grown = Row::with_names(&names, values());
+        assert_eq!(grown.insert("c", 4), None);
+        grown.push_unique(&Arc::from("d"), Value::Int(5));
+        let mut shrunk = Row::with_names(&names, values());
+        assert_eq!(shrunk.remove("a"), Some(Value::Int(2)));
+
+        assert_eq!(&names[..], &shared()[..]);
+        assert_eq!(replaced.get("a"), Some(&Value::Int(9)));
+        *replaced.get_mut("b").unwrap() = Value::Int(7);
+        assert_eq!(replaced.get("b"), Some(&Value::Int(7)));
+        assert!(replaced.get_mut("z").is_none());
+        let grown: Vec<_> = grown.iter().map(|(n, _)| n.to_owned()).collect();
+        assert_eq!(grown, ["_seq", "a", "b", "c", "d"]);
+        assert_eq!(shrunk.iter().map(|(n, _)| n).collect::<Vec<_>>(), ["_seq", "b"]);
+        assert_eq!(Row::with_names(&names, values()).get("a"), Some(&Value::Int(2)));
+    }
+
+    #[test]
+    #[should_panic(expected = "one value per name")]
+    fn shared_names_need_one_value_each() {
+        let _ = Row::with_names(&shared(), vec![Value::Uint(1)]);
     }
 }

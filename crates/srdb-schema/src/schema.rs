@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::limits::MAX_FIELDS;
-use crate::{Field, FieldType, SchemaError, Value};
+use crate::{Field, FieldType, SchemaError, Value, RESERVED_NAMES};
 
 /// Width of the slot of a variable-width field in the fixed area of a row: a
 /// `u32` end offset into the variable area.
@@ -48,8 +48,9 @@ pub(crate) struct Slot {
 pub struct Schema {
     version: u32,
     fields: Vec<Field>,
-    /// The fields' names, shared by the rows decoded with the schema.
-    names: Vec<Arc<str>>,
+    /// `_seq`, `_time`, then the fields' names: shared by the rows decoded
+    /// with the schema.
+    row_names: Arc<[Arc<str>]>,
     by_name: HashMap<String, usize>,
     slots: Vec<Slot>,
     /// `fixed_end[n]` is the size of the fixed area of a row with `n` fields.
@@ -82,7 +83,7 @@ impl Schema {
         let mut schema = Schema {
             version,
             fields: Vec::new(),
-            names: Vec::new(),
+            row_names: RESERVED_NAMES.iter().map(|&n| Arc::from(n)).collect(),
             by_name: HashMap::new(),
             slots: Vec::new(),
             fixed_end: vec![0],
@@ -116,16 +117,24 @@ impl Schema {
         });
         self.fixed_end.push(offset + width.unwrap_or(VAR_SLOT_BYTES));
         self.by_name.insert(field.name.clone(), self.fields.len());
-        self.names.push(field.name.as_str().into());
+        let mut row_names = self.row_names.to_vec();
+        row_names.push(field.name.as_str().into());
+        self.row_names = row_names.into();
         self.fields.push(field);
         Ok(())
     }
 
-    /// The fields' names in order, as shared strings: a row decoded with
-    /// the schema takes its names from here ([`crate::Row::push_unique`]),
-    /// so decoding allocates no name.
+    /// The fields' names in order, as shared strings.
     pub fn field_names(&self) -> &[Arc<str>] {
-        &self.names
+        &self.row_names[RESERVED_NAMES.len()..]
+    }
+
+    /// The names of a table row decoded with this schema: `_seq`, `_time`,
+    /// then every field in schema order. Rows decoded by a table share this
+    /// one list ([`crate::Row::with_names`]), so decoding a row allocates no
+    /// name and counts one reference, not one per field.
+    pub fn row_names(&self) -> &Arc<[Arc<str>]> {
+        &self.row_names
     }
 
     /// Appends a field, and increments the version.

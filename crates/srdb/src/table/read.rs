@@ -1,7 +1,7 @@
 //! Point reads and full scans.
 
 use std::ops::{Bound, RangeBounds};
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use srdb_engine::Iter;
@@ -25,26 +25,18 @@ pub(crate) fn seq_of(table: &str, key: &[u8]) -> DbResult<u64> {
     Ok(u64::from_be_bytes(bytes))
 }
 
-/// The names of the two columns every row has, shared by every row decoded.
-static SEQ_NAME: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("_seq"));
-static TIME_NAME: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("_time"));
-
 /// Decodes a stored row into the row callers see: `_seq`, `_time`, then
-/// every field in schema order. Values go straight into the row and names
-/// are shared with the schema, so a row costs one allocation for its fields
-/// plus one per string or bytes value.
+/// every field in schema order. The row shares its names with every other
+/// row of the schema ([`Schema::row_names`]), so it costs one allocation for
+/// its values plus one per string or bytes value.
 pub(crate) fn decode_stored(table: &str, schema: &Schema, seq: u64, bytes: &[u8]) -> DbResult<Row> {
     let corrupt = |source| DbError::CorruptRow { table: table.to_owned(), seq, source };
-    let mut row = Row::with_capacity(schema.len() + 2);
-    row.push_unique(&SEQ_NAME, Value::Uint(seq));
-    row.push_unique(&TIME_NAME, Value::Time(decode_time(bytes).map_err(corrupt)?));
-    let mut names = schema.field_names().iter();
-    decode_values_with(bytes, schema, |value| {
-        let name = names.next().expect("one value per field of the schema");
-        row.push_unique(name, value);
-    })
-    .map_err(corrupt)?;
-    Ok(row)
+    let mut values = Vec::with_capacity(schema.len() + 2);
+    // `_time` comes out of the header, which is read with the fields.
+    values.extend([Value::Uint(seq), Value::Null]);
+    let time = decode_values_with(bytes, schema, |value| values.push(value)).map_err(corrupt)?;
+    values[1] = Value::Time(time);
+    Ok(Row::with_names(schema.row_names(), values))
 }
 
 /// What a projection asks for: `_seq`, `_time`, or field `i` of the schema.
@@ -90,8 +82,10 @@ pub(crate) fn decode_columns(
     let mut row = Row::with_capacity(columns.len());
     for column in columns {
         let (name, value) = match column {
-            Column::Seq => (&*SEQ_NAME, Value::Uint(seq)),
-            Column::Time => (&*TIME_NAME, Value::Time(decode_time(bytes).map_err(corrupt)?)),
+            Column::Seq => (&schema.row_names()[0], Value::Uint(seq)),
+            Column::Time => {
+                (&schema.row_names()[1], Value::Time(decode_time(bytes).map_err(corrupt)?))
+            }
             Column::Field(i) => (
                 &schema.field_names()[*i],
                 values.next().expect("one decoded value per field column"),

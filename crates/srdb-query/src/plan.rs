@@ -20,7 +20,10 @@
 //! `_time` conditions never choose the access; they give the plan's
 //! `time_range`, which lets the table layer skip SST files whose rows all lie
 //! outside it. The whole filter is always the residual, so a plan never
-//! changes an answer, only the work done to find it.
+//! changes an answer, only the work done to find it; a table layer that
+//! bounds a `_seq` scan by the range and the time range exactly may test
+//! [`Plan::residual_within_bounds`] instead, which leaves out the conditions
+//! those bounds settle.
 
 use std::ops::Bound;
 
@@ -95,6 +98,57 @@ pub struct Plan {
     pub limit: Option<u64>,
     /// Fields to return, in order; `None` for all.
     pub projection: Option<Vec<String>>,
+}
+
+impl Plan {
+    /// The residual without the conditions that reading a
+    /// [`Access::SeqRange`] settles exactly, for a table layer whose scan
+    /// yields only the rows with a `_seq` in the access's range and, when
+    /// `time_range` is set, a `_time` in it: the rows the scan yields then
+    /// pass the returned filter exactly when they pass `residual`.
+    ///
+    /// A condition is left out only when it is one of the conjuncts `AND`ed
+    /// at the top of the residual, on `_seq` or `_time` (never NULL), with
+    /// literals of the field's own type, and when those conjuncts of its
+    /// field together admit exactly the one interval the scan is bounded by
+    /// (`_time IN (a, b)` admits two points and stays, as does `_time != a`).
+    /// Other accesses get the residual unchanged.
+    pub fn residual_within_bounds(&self) -> Option<Expr> {
+        let residual = self.residual.as_ref()?;
+        let Access::SeqRange { start, end, .. } = &self.access else {
+            return Some(residual.clone());
+        };
+        let conjuncts = flatten_and(residual);
+        let seq_settled = numeric_set(&conjuncts, "_seq", Value::as_u64)
+            .is_some_and(|set| set.into_intervals() == [(*start, *end)]);
+        let time_settled = self.time_range.is_some_and(|range| {
+            numeric_set(&conjuncts, "_time", time_literal)
+                .is_some_and(|set| set.into_intervals() == [range])
+        });
+        let settled = |c: &Expr| match c {
+            Expr::Cond { field, op } if field == "_seq" && seq_settled => {
+                numeric_values(op, Value::as_u64).is_some()
+            }
+            Expr::Cond { field, op } if field == "_time" && time_settled => {
+                numeric_values(op, time_literal).is_some()
+            }
+            _ => false,
+        };
+        let mut kept: Vec<Expr> = conjuncts.into_iter().filter(|c| !settled(c)).cloned().collect();
+        match kept.len() {
+            0 => None,
+            1 => kept.pop(),
+            _ => Some(Expr::And(kept)),
+        }
+    }
+}
+
+/// The time a bound `_time` literal holds.
+fn time_literal(value: &Value) -> Option<i64> {
+    match value {
+        Value::Time(t) => Some(*t),
+        _ => None,
+    }
 }
 
 /// How selective the values a field admits are, from the conditions on it.
@@ -177,10 +231,7 @@ fn choose_access(
         None => Vec::new(),
     };
     let mut time_range = None;
-    let time = numeric_set(&conjuncts, "_time", |v| match v {
-        Value::Time(t) => Some(*t),
-        _ => None,
-    });
+    let time = numeric_set(&conjuncts, "_time", time_literal);
     if let Some(time) = time {
         match time.hull() {
             None => return (Access::Empty, None, false),
@@ -452,29 +503,13 @@ fn numeric_set<T: Ord + Clone>(
     field: &str,
     number: impl Fn(&Value) -> Option<T>,
 ) -> Option<RangeSet<T>> {
-    let map = |b: Bound<&Value>| -> Option<Bound<T>> {
-        Some(match b {
-            Bound::Included(v) => Bound::Included(number(v)?),
-            Bound::Excluded(v) => Bound::Excluded(number(v)?),
-            Bound::Unbounded => Bound::Unbounded,
-        })
-    };
     let mut set: Option<RangeSet<T>> = None;
     for c in conjuncts {
         let Expr::Cond { field: f, op } = c else { continue };
         if f != field {
             continue;
         }
-        let admitted_values = match op {
-            // `_seq` and `_time` are never NULL.
-            Op::IsNull => Some(RangeSet::from_intervals([])),
-            op => admitted(op).and_then(|intervals| {
-                let mapped: Option<Vec<_>> =
-                    intervals.into_iter().map(|(s, e)| Some((map(s)?, map(e)?))).collect();
-                mapped.map(RangeSet::from_intervals)
-            }),
-        };
-        if let Some(values) = admitted_values {
+        if let Some(values) = numeric_values(op, &number) {
             set = Some(match set {
                 Some(set) => set.intersect(&values),
                 None => values,
@@ -482,6 +517,31 @@ fn numeric_set<T: Ord + Clone>(
         }
     }
     set
+}
+
+/// The values of `_seq` or `_time` that the condition `op` admits, through
+/// `number` which reads a bound literal; `None` for a condition that ranges
+/// cannot express or a literal `number` does not read.
+fn numeric_values<T: Ord + Clone>(
+    op: &Op,
+    number: impl Fn(&Value) -> Option<T>,
+) -> Option<RangeSet<T>> {
+    let map = |b: Bound<&Value>| -> Option<Bound<T>> {
+        Some(match b {
+            Bound::Included(v) => Bound::Included(number(v)?),
+            Bound::Excluded(v) => Bound::Excluded(number(v)?),
+            Bound::Unbounded => Bound::Unbounded,
+        })
+    };
+    match op {
+        // `_seq` and `_time` are never NULL.
+        Op::IsNull => Some(RangeSet::from_intervals([])),
+        op => admitted(op).and_then(|intervals| {
+            let mapped: Option<Vec<_>> =
+                intervals.into_iter().map(|(s, e)| Some((map(s)?, map(e)?))).collect();
+            mapped.map(RangeSet::from_intervals)
+        }),
+    }
 }
 
 /// The `_seq` access admitted by the conditions on `_seq`: one range, a

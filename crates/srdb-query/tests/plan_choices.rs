@@ -196,3 +196,33 @@ fn projection_offset_and_limit_are_carried() {
     assert_eq!(p.projection, Some(vec!["name".to_owned(), "_seq".to_owned()]));
     assert_eq!((p.offset, p.limit), (2, Some(4)));
 }
+
+/// The residual a table layer that bounds `_seq` scans exactly tests, as
+/// text (`-` for none).
+fn within_bounds(text: &str) -> String {
+    planned(text).residual_within_bounds().map_or_else(|| "-".to_owned(), |e| e.to_string())
+}
+
+#[test]
+fn conditions_a_seq_scan_settles_exactly_leave_the_residual() {
+    let time = "_time BETWEEN '2025-01-01T00:00:00Z' AND '2025-01-02T00:00:00Z'";
+    assert_eq!(within_bounds(time), "-");
+    assert_eq!(within_bounds(&format!("{time} ORDER BY _seq DESC")), "-");
+    assert_eq!(within_bounds(&format!("{time} AND score > 1")), "score > 1.0");
+    assert_eq!(within_bounds("_seq BETWEEN 5 AND 9 AND _time > 0"), "-");
+    assert_eq!(within_bounds("_seq > 5 AND _seq < 9 AND name = 'x'"), "name = 'x'");
+    // Two intervals: the scan reads their hull, so the conditions stay.
+    let two = "_time IN ('2025-01-01T00:00:00Z', '2025-01-03T00:00:00Z')";
+    assert_eq!(within_bounds(two), planned(two).residual.unwrap().to_string());
+    // A condition a range cannot express stays; the others go.
+    assert_eq!(
+        within_bounds("_time >= '2025-01-01T00:00:00Z' AND _time != '2025-01-02T00:00:00Z'"),
+        "_time != '2025-01-02T00:00:00Z'"
+    );
+    // Under an OR a condition settles nothing.
+    let or = "(_time > '2025-01-01T00:00:00Z' OR score > 1) AND _time < '2025-01-02T00:00:00Z'";
+    assert_eq!(within_bounds(or), "_time > '2025-01-01T00:00:00Z' OR score > 1.0");
+    // An index access does not bound `_time`: its residual stays whole.
+    let indexed = format!("age = 3 AND {time}");
+    assert_eq!(within_bounds(&indexed), planned(&indexed).residual.unwrap().to_string());
+}

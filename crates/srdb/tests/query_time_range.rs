@@ -52,3 +52,61 @@ fn a_time_range_reads_one_file_and_one_run_of_seqs() {
     let none = table.query().filter(Expr::field("_time").lt(Value::Time(0)));
     assert!(none.all().unwrap().is_empty());
 }
+
+/// The `_time` conditions a scan's time range settles are not tested again
+/// on each row: the answer must still be the rows whose times pass them,
+/// for exclusive and inclusive ends, both orders, times out of `_seq`
+/// order, and rows in memtables as well as files.
+#[test]
+fn time_conditions_settled_by_the_scan_give_the_rows_of_the_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(dir.path()).unwrap();
+    let table = db
+        .create_table_with("events", schema(), TableOptions::default().caller_time(true))
+        .unwrap();
+    // Times go back and forth: row n has time 1000 * ((n * 7) % 50).
+    let time_of = |n: i64| (n * 7) % 50 * 1000;
+    for part in 0..3i64 {
+        let rows = (part * 100 + 1..=(part + 1) * 100)
+            .map(|n| Row::new().with("_time", Value::Time(time_of(n))).with("n", n));
+        table.insert_batch(rows).unwrap();
+        if part < 2 {
+            db.flush().unwrap();
+        }
+    }
+    let cases: [(Expr, fn(i64) -> bool); 4] = [
+        (Expr::field("_time").between(Value::Time(10_000), Value::Time(20_000)), |t| {
+            (10_000..=20_000).contains(&t)
+        }),
+        (
+            Expr::field("_time")
+                .gt(Value::Time(10_000))
+                .and(Expr::field("_time").lt(Value::Time(20_000))),
+            |t| t > 10_000 && t < 20_000,
+        ),
+        (
+            Expr::field("_time")
+                .gte(Value::Time(10_000))
+                .and(Expr::field("_time").ne(Value::Time(14_000))),
+            |t| t >= 10_000 && t != 14_000,
+        ),
+        (Expr::field("_time").in_([Value::Time(7_000), Value::Time(21_000)]), |t| {
+            t == 7_000 || t == 21_000
+        }),
+    ];
+    for (filter, admits) in cases {
+        let expected: Vec<u64> =
+            (1..=300i64).filter(|&n| admits(time_of(n))).map(|n| n as u64).collect();
+        let query = table.query().filter(filter.clone());
+        assert_eq!(seqs(&query.all().unwrap()), expected, "{filter:?}");
+        let desc = query.clone().order_by("_seq", srdb::Direction::Desc).all().unwrap();
+        let mut reversed = expected.clone();
+        reversed.reverse();
+        assert_eq!(seqs(&desc), reversed, "{filter:?} descending");
+        assert_eq!(query.count().unwrap(), expected.len() as u64, "{filter:?}");
+        // With a condition on a field as well.
+        let odd = table.query().filter(filter.clone().and(Expr::field("n").gt(150i64)));
+        let above: Vec<u64> = expected.iter().copied().filter(|&s| s > 150).collect();
+        assert_eq!(seqs(&odd.all().unwrap()), above, "{filter:?} and n > 150");
+    }
+}

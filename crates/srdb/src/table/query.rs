@@ -236,10 +236,13 @@ impl Table {
         let state = self.shared.read_state()?;
         let mut plan = self.plan_with(&state.schema, &state.indexes, query)?;
         // Compiled once: field names resolved to positions, so each row is
-        // filtered on its encoded bytes without decoding or allocating.
-        let filter = match &plan.residual {
+        // filtered on its encoded bytes without decoding or allocating. A
+        // `_seq` scan yields only rows in its `_seq` range and time range
+        // (`time_range::rows_in`), so the conditions that say no more than
+        // those bounds are not tested again on each row.
+        let filter = match plan.residual_within_bounds() {
             Some(residual) => {
-                Some(CompiledFilter::new(residual, state.schema.clone()).map_err(|e| {
+                Some(CompiledFilter::new(&residual, state.schema.clone()).map_err(|e| {
                     DbError::Query { table: self.shared.name.clone(), source: Box::new(e) }
                 })?)
             }

@@ -64,6 +64,8 @@ fn run_available(inner: &Inner) -> Result<()> {
 /// Picks the most urgent task over all available keyspaces and marks its
 /// files busy.
 fn pick_task(inner: &Inner) -> Option<(KeyspaceId, CompactionTask)> {
+    let seek_requests: Vec<KeyspaceId> =
+        inner.bg.state.lock().seek_compactions.iter().copied().collect();
     let mut m = inner.manifest.lock();
     let unavailable = inner.unavailable.lock().clone();
     let mut best: Option<(f64, KeyspaceId, CompactionTask)> = None;
@@ -75,6 +77,23 @@ fn pick_task(inner: &Inner) -> Option<(KeyspaceId, CompactionTask)> {
         }
         if let Some(task) = pick(&ks.levels, &inner.opts.compaction, &m.busy) {
             best = Some((score, ks.id, task));
+        }
+    }
+    if best.is_none() {
+        // Nothing is due by size: a keyspace whose L0 reads kept passing
+        // through has its L0 merged into L1 (see `Inner::charge_seek`).
+        for id in seek_requests {
+            let task = m
+                .version
+                .keyspaces()
+                .find(|k| k.id == id && !unavailable.contains_key(&k.id))
+                .and_then(|ks| pick_manual(&ks.levels, 0, &inner.opts.compaction, &m.busy));
+            let mut st = inner.bg.state.lock();
+            st.seek_compactions.remove(&id);
+            if let Some(task) = task {
+                best = Some((0.0, id, task));
+                break;
+            }
         }
     }
     let (_, id, task) = best?;

@@ -29,6 +29,7 @@ use crate::memgen::{new_memtable, KeyspaceMap, SuperVersion, TableLevels};
 use crate::options::{KeyspaceOptions, Options};
 use crate::seqno::{SnapshotList, VisibleSeqno};
 use crate::stats::Counters;
+use crate::tables::Table;
 use crate::{Keyspace, Snapshot};
 
 /// The MANIFEST writer together with the version it last wrote.
@@ -93,6 +94,10 @@ pub(crate) struct BackgroundState {
     pub(crate) running_compactions: usize,
     /// A manual `compact()` runs: background threads pick no new work.
     pub(crate) manual: bool,
+    /// Keyspaces whose L0 files reads have passed through too often (see
+    /// [`Inner::charge_seek`]): their L0 is compacted into L1 although it
+    /// has fewer files than the trigger.
+    pub(crate) seek_compactions: HashSet<KeyspaceId>,
     /// The first background failure; writes are refused after it.
     pub(crate) error: Option<String>,
 }
@@ -260,9 +265,10 @@ impl Engine {
     /// Whether background work is done: no frozen memtable waits for the
     /// flusher, no compaction runs, and no level needs one.
     pub fn is_idle(&self) -> bool {
-        if !self.inner.sv.load().frozen.is_empty()
-            || self.inner.bg.state.lock().running_compactions > 0
-        {
+        if !self.inner.sv.load().frozen.is_empty() || {
+            let st = self.inner.bg.state.lock();
+            st.running_compactions > 0 || !st.seek_compactions.is_empty()
+        } {
             return false;
         }
         let version = self.inner.manifest.lock().version.clone();
@@ -626,6 +632,20 @@ impl Inner {
         });
         self.signal_work();
         Ok(true)
+    }
+
+    /// Charges a read of keyspace `id` that looked in the L0 file `first`
+    /// without its answer and went on to other files; once the file's
+    /// allowance is spent, its keyspace's L0 is compacted into L1, so that
+    /// reads of a keyspace read far more than it is written (an index
+    /// queried after a load) stop paying a search of every L0 file.
+    pub(crate) fn charge_seek(&self, id: KeyspaceId, first: &Table) {
+        if first.charge_seek() {
+            let mut st = self.bg.state.lock();
+            st.seek_compactions.insert(id);
+            st.compaction_requests += 1;
+            self.bg.work.notify_all();
+        }
     }
 
     pub(crate) fn request_compaction(&self) {

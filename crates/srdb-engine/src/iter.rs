@@ -385,6 +385,13 @@ impl Iter {
         }
         let levels = levels_of(&self.inner, &self.sv, self.id, &self.name)?;
         let skipped = |t: &Arc<Table>| self.skipped.iter().any(|s| Arc::ptr_eq(s, t));
+        let read = |t: &&Arc<Table>| self.overlaps(&t.meta) && !skipped(t);
+        // Files overlap in the range, and the scan searches each of them: an
+        // L0 file among them is charged a seek (see `Inner::charge_seek`).
+        let l0_read = levels.first().and_then(|l0| l0.iter().find(read));
+        if let Some(t) = l0_read.filter(|_| levels.iter().flatten().filter(read).nth(1).is_some()) {
+            self.inner.charge_seek(self.id, t);
+        }
         let mut sources: Vec<Box<dyn InternalIterator + Send>> = Vec::new();
         for mem in self.sv.memtables(self.id) {
             sources.push(Box::new(mem.iter()));

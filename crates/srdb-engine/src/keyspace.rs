@@ -261,18 +261,32 @@ pub(crate) fn get_at(
         return Ok(value);
     }
     let levels = levels_of(inner, &sv, id, name)?;
-    let mut probes = 0u64;
-    let found = get_in_levels(
-        levels,
-        key,
-        snapshot,
-        Expect::Any,
-        &mut probes,
-        &mut Vec::new(),
-        &mut to_vec,
-    );
-    inner.counters.sst_probes.fetch_add(probes, Ordering::Relaxed);
+    let mut files = FileReads::new(inner, id);
+    let found = get_in_levels(levels, key, snapshot, Expect::Any, &mut files, &mut to_vec);
+    inner.counters.sst_probes.fetch_add(files.probes, Ordering::Relaxed);
     found
+}
+
+/// What the point reads of one call carry from file to file.
+struct FileReads<'a> {
+    inner: &'a Inner,
+    keyspace: KeyspaceId,
+    /// Files searched, for the counters.
+    probes: u64,
+    /// The value of an L0 hit, kept while the other L0 files are checked.
+    l0_value: Vec<u8>,
+}
+
+impl<'a> FileReads<'a> {
+    fn new(inner: &'a Inner, keyspace: KeyspaceId) -> Self {
+        FileReads { inner, keyspace, probes: 0, l0_value: Vec::new() }
+    }
+
+    /// A read searched `first` without its answer and went on to other
+    /// files: see [`Inner::charge_seek`].
+    fn searched_past(&self, first: &Table) {
+        self.inner.charge_seek(self.keyspace, first);
+    }
 }
 
 /// [`Snapshot::get_many`]: one super-version, one look-up of the keyspace's
@@ -294,9 +308,8 @@ fn get_many_at<K: AsRef<[u8]>, E: From<Error>>(
     // Resolved at the first key the memtables do not answer, as `get_at`
     // does, so that an unavailable keyspace fails the same keys either way.
     let mut levels = None;
-    let (mut gets, mut probes) = (0u64, 0u64);
-    // The value of an L0 hit, kept while the other L0 files are checked.
-    let mut l0_value = Vec::new();
+    let mut gets = 0u64;
+    let mut files = FileReads::new(inner, keyspace.id);
     let each_key = || -> std::result::Result<(), E> {
         for key in keys {
             gets += 1;
@@ -312,21 +325,13 @@ fn get_many_at<K: AsRef<[u8]>, E: From<Error>>(
                 Some(levels) => levels,
                 None => *levels.insert(levels_of(inner, &sv, keyspace.id, &keyspace.name)?),
             };
-            get_in_levels(
-                levels,
-                user_key,
-                snapshot,
-                Expect::Present,
-                &mut probes,
-                &mut l0_value,
-                &mut read,
-            )??;
+            get_in_levels(levels, user_key, snapshot, Expect::Present, &mut files, &mut read)??;
         }
         Ok(())
     };
     let result = each_key();
     inner.counters.gets.fetch_add(gets, Ordering::Relaxed);
-    inner.counters.sst_probes.fetch_add(probes, Ordering::Relaxed);
+    inner.counters.sst_probes.fetch_add(files.probes, Ordering::Relaxed);
     result
 }
 
@@ -376,19 +381,22 @@ fn get_in_levels<R>(
     key: &[u8],
     snapshot: SeqNo,
     expect: Expect,
-    probes: &mut u64,
-    l0_value: &mut Vec<u8>,
+    files: &mut FileReads<'_>,
     read: &mut impl FnMut(Option<&[u8]>) -> R,
 ) -> Result<R> {
     let l0 = levels.first().map_or(&[][..], Vec::as_slice);
     let mut covering = l0.iter().filter(|t| covers(&t.meta, key));
+    // The L0 file searched first when the answer then had to be looked for
+    // elsewhere: charged a seek (see `Inner::charge_seek`).
+    let mut searched_past: Option<&Table> = None;
     match (covering.next(), covering.next()) {
         (None, _) => {}
         (Some(only), None) => {
+            searched_past = Some(only.as_ref());
             // One L0 file holds the key's range (the usual case: flushes of
             // keys written in order do not overlap): its version, if any, is
             // the newest there is, and is lent in place.
-            *probes += 1;
+            files.probes += 1;
             let read_in_place = |_, kind, value: &[u8]| read(visible(kind, value));
             let hit = if expect == Expect::Present && !deeper_covers(levels, 1, key) {
                 only.sst.get_present_with(key, snapshot, read_in_place)?
@@ -402,25 +410,29 @@ fn get_in_levels<R>(
         (Some(first), Some(second)) => {
             // Several: each is searched and the newest version kept, copied
             // because the file it lies in may not be the last searched.
+            files.searched_past(first);
             let mut l0_found: Option<(SeqNo, Kind)> = None;
             for t in [first, second].into_iter().chain(covering) {
-                *probes += 1;
+                files.probes += 1;
                 t.sst.get_with(key, snapshot, |seqno, kind, value| {
                     if l0_found.is_none_or(|(newest, _)| seqno > newest) {
                         l0_found = Some((seqno, kind));
-                        l0_value.clear();
-                        l0_value.extend_from_slice(value);
+                        files.l0_value.clear();
+                        files.l0_value.extend_from_slice(value);
                     }
                 })?;
             }
             if let Some((_, kind)) = l0_found {
-                return Ok(read(visible(kind, l0_value)));
+                return Ok(read(visible(kind, &files.l0_value)));
             }
         }
     }
     for (depth, level) in levels.iter().enumerate().skip(1) {
         let Some(t) = covering_file(level, key) else { continue };
-        *probes += 1;
+        if let Some(first) = searched_past.take() {
+            files.searched_past(first);
+        }
+        files.probes += 1;
         let read_in_place = |_, kind, value: &[u8]| read(visible(kind, value));
         let hit = if expect == Expect::Present && !deeper_covers(levels, depth + 1, key) {
             t.sst.get_present_with(key, snapshot, read_in_place)?

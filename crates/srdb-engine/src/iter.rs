@@ -109,7 +109,11 @@ pub struct Iter {
     /// Files left out of the merge because no put of theirs is in the time
     /// range; consulted for newer versions of the keys yielded.
     skipped: Vec<Arc<Table>>,
-    plan: ScanPlan,
+    /// Under a time range, the files overlapping the key range asked for,
+    /// counted before it is narrowed ([`ScanPlan::files`]).
+    files_asked: usize,
+    /// Whether no source holds a put in the time range.
+    empty: bool,
     /// The test of [`Iter::prefilter`].
     keep: Option<Prefilter>,
     /// Whether `keep` answered `Some(true)` for the entry last yielded.
@@ -251,13 +255,8 @@ impl Iter {
             no_time: false,
             prepared: false,
             skipped: Vec::new(),
-            plan: ScanPlan {
-                files: 0,
-                files_read: 0,
-                lower: Bound::Unbounded,
-                upper: Bound::Unbounded,
-                empty: false,
-            },
+            files_asked: 0,
+            empty: false,
             keep: None,
             vouched: false,
         }
@@ -314,13 +313,34 @@ impl Iter {
         if !self.prepared {
             self.prepare()?;
         }
-        Ok(self.plan.clone())
+        self.inner.check_open()?;
+        let levels = levels_of(&self.inner, &self.sv, self.id, &self.name)?;
+        let in_range = levels.iter().flatten().filter(|t| self.overlaps(&t.meta)).count();
+        let files = if self.has_time_range() { self.files_asked } else { in_range };
+        Ok(ScanPlan {
+            files,
+            files_read: if self.empty { 0 } else { in_range - self.skipped.len() },
+            lower: self.lower.clone(),
+            upper: self.upper.clone(),
+            empty: self.empty,
+        })
+    }
+
+    /// Whether [`Iter::time_range`] was called.
+    fn has_time_range(&self) -> bool {
+        self.time.is_some() || self.no_time
     }
 
     /// Chooses the files to read and, under a time range, narrows the key
     /// range to the hull of where each source may hold a put in range.
+    /// Without a time range every source in the key range is read, and
+    /// there is nothing to choose.
     fn prepare(&mut self) -> Result<()> {
         if self.prepared {
+            return Ok(());
+        }
+        if !self.has_time_range() {
+            self.prepared = true;
             return Ok(());
         }
         self.inner.check_open()?;
@@ -329,9 +349,8 @@ impl Iter {
         let in_range = |it: &Iter| -> Vec<&Arc<Table>> {
             levels.iter().flatten().filter(|t| it.overlaps(&t.meta)).collect()
         };
-        let files = in_range(self).len();
-        let mut empty =
-            self.no_time || (self.time_source == TimeSource::None && self.time.is_some());
+        self.files_asked = in_range(self).len();
+        let mut empty = self.no_time || self.time_source == TimeSource::None;
         if let (Some(filter), false) = (self.time, empty) {
             let mut hull: Option<(Vec<u8>, Vec<u8>)> = None;
             for mem in sv.memtables(self.id) {
@@ -365,14 +384,7 @@ impl Iter {
                 }
             }
         }
-        let files_read = if empty { 0 } else { in_range(self).len() - self.skipped.len() };
-        self.plan = ScanPlan {
-            files,
-            files_read,
-            lower: self.lower.clone(),
-            upper: self.upper.clone(),
-            empty,
-        };
+        self.empty = empty;
         self.prepared = true;
         self.done |= empty;
         Ok(())
@@ -380,61 +392,43 @@ impl Iter {
 
     fn sources(&self) -> Result<Sources> {
         self.inner.check_open()?;
-        if let Some(concat) = self.concatenation()? {
+        let levels = levels_of(&self.inner, &self.sv, self.id, &self.name)?;
+        let read = |t: &&Arc<Table>| {
+            self.overlaps(&t.meta) && !self.skipped.iter().any(|s| Arc::ptr_eq(s, t))
+        };
+        if let Some(concat) = self.concatenation(levels.iter().flatten().filter(read).collect())? {
             return Ok(Sources::Concat(concat));
         }
-        let levels = levels_of(&self.inner, &self.sv, self.id, &self.name)?;
-        let skipped = |t: &Arc<Table>| self.skipped.iter().any(|s| Arc::ptr_eq(s, t));
-        let read = |t: &&Arc<Table>| self.overlaps(&t.meta) && !skipped(t);
-        // Files overlap in the range, and the scan searches each of them: an
-        // L0 file among them is charged a seek (see `Inner::charge_seek`).
-        let l0_read = levels.first().and_then(|l0| l0.iter().find(read));
-        if let Some(t) = l0_read.filter(|_| levels.iter().flatten().filter(read).nth(1).is_some()) {
-            self.inner.charge_seek(self.id, t);
-        }
         let mut sources: Vec<Box<dyn InternalIterator + Send>> = Vec::new();
-        for mem in self.sv.memtables(self.id) {
+        // A memtable empty now gets only versions newer than the snapshot.
+        for mem in self.sv.memtables(self.id).filter(|m| !m.is_empty()) {
             sources.push(Box::new(mem.iter()));
         }
         for (n, level) in levels.iter().enumerate() {
-            let in_range: Vec<_> =
-                level.iter().filter(|t| self.overlaps(&t.meta) && !skipped(t)).cloned().collect();
-            if in_range.is_empty() {
-                continue;
-            }
-            if n == 0 {
+            let in_range: Vec<Arc<Table>> = level.iter().filter(read).cloned().collect();
+            // The one file of a deeper level in range stands in for its
+            // level.
+            if n == 0 || in_range.len() == 1 {
                 for t in in_range {
                     sources.push(Box::new(t.sst.iter()));
                 }
-            } else {
-                let files: Vec<Arc<FileMeta>> = in_range.iter().map(|t| t.meta.clone()).collect();
-                let opener =
-                    Arc::new(
-                        move |meta: &FileMeta| -> std::result::Result<
-                            Box<dyn InternalIterator + Send>,
-                            BoxError,
-                        > {
-                            let t = in_range
-                                .iter()
-                                .find(|t| t.meta.number == meta.number)
-                                .ok_or_else(|| -> BoxError {
-                                    format!("file {} is not open", meta.number).into()
-                                })?;
-                            Ok(Box::new(t.sst.iter()))
-                        },
-                    );
-                sources.push(Box::new(LevelIterator::new(files, opener)));
+            } else if !in_range.is_empty() {
+                sources.push(Box::new(level_iterator(in_range)));
             }
         }
         Ok(Sources::Merge(MergingIterator::new(sources)))
     }
 
     /// The scan's sources as one concatenation, if no two of them share a
-    /// user key: every non-empty memtable and every file in range (files a
-    /// time range skips are left out, as in the merge).
-    fn concatenation(&self) -> Result<Option<Concat>> {
-        let levels = levels_of(&self.inner, &self.sv, self.id, &self.name)?;
-        let skipped = |t: &Arc<Table>| self.skipped.iter().any(|s| Arc::ptr_eq(s, t));
+    /// user key: every non-empty memtable and the `files` to read.
+    fn concatenation(&self, mut files: Vec<&Arc<Table>>) -> Result<Option<Concat>> {
+        // Files first, on their recorded bounds: sources that overlap (an
+        // index keyspace) cost no memtable seeks and no copies before the
+        // merge takes over.
+        files.sort_unstable_by(|a, b| a.meta.smallest.user_key().cmp(b.meta.smallest.user_key()));
+        if !files.windows(2).all(|pair| file_bounds(pair[0]).1 < file_bounds(pair[1]).0) {
+            return Ok(None);
+        }
         let mut mems = Vec::new();
         for mem in self.sv.memtables(self.id) {
             if mem.is_empty() {
@@ -447,18 +441,16 @@ impl Iter {
             let last = parse_checked(it.key())?.user_key.to_vec();
             mems.push(Unit::clamped(Box::new(it), first, last));
         }
-        let files: Vec<&Arc<Table>> =
-            levels.iter().flatten().filter(|t| self.overlaps(&t.meta) && !skipped(t)).collect();
-        // Checked on borrowed bounds first: sources that overlap (an index
-        // keyspace) cost no copies before the merge takes over.
-        let mut ranges: Vec<(&[u8], &[u8])> = mems
-            .iter()
-            .map(|u| (u.first.as_slice(), u.last.as_slice()))
-            .chain(files.iter().map(|t| (t.meta.smallest.user_key(), t.meta.largest.user_key())))
-            .collect();
-        ranges.sort_unstable();
-        if !ranges.windows(2).all(|pair| pair[0].1 < pair[1].0) {
-            return Ok(None);
+        if !mems.is_empty() {
+            let mut ranges: Vec<(&[u8], &[u8])> = mems
+                .iter()
+                .map(|u| (u.first.as_slice(), u.last.as_slice()))
+                .chain(files.iter().map(|t| file_bounds(t)))
+                .collect();
+            ranges.sort_unstable();
+            if !ranges.windows(2).all(|pair| pair[0].1 < pair[1].0) {
+                return Ok(None);
+            }
         }
         let mut units = mems;
         units.extend(files.into_iter().map(|t| Unit {
@@ -630,6 +622,26 @@ impl Iter {
             }
         }
     }
+}
+
+/// The smallest and largest user keys of a file.
+fn file_bounds(t: &Table) -> (&[u8], &[u8]) {
+    (t.meta.smallest.user_key(), t.meta.largest.user_key())
+}
+
+/// One iterator over `files`, the files of a level (sorted, disjoint) in
+/// the scan's range, opening each as the scan reaches it.
+fn level_iterator(files: Vec<Arc<Table>>) -> LevelIterator {
+    let metas: Vec<Arc<FileMeta>> = files.iter().map(|t| t.meta.clone()).collect();
+    let opener = Arc::new(
+        move |meta: &FileMeta| -> std::result::Result<Box<dyn InternalIterator + Send>, BoxError> {
+            let t = files.iter().find(|t| t.meta.number == meta.number).ok_or_else(
+                || -> BoxError { format!("file {} is not open", meta.number).into() },
+            )?;
+            Ok(Box::new(t.sst.iter()))
+        },
+    );
+    LevelIterator::new(metas, opener)
 }
 
 /// Extends `hull` to cover `[first, last]`.

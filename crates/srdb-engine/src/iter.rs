@@ -399,6 +399,12 @@ impl Iter {
         if let Some(concat) = self.concatenation(levels.iter().flatten().filter(read).collect())? {
             return Ok(Sources::Concat(concat));
         }
+        // Files overlap in the range, and the scan searches each of them: an
+        // L0 file among them is charged a seek (see `Inner::charge_seek`).
+        let l0_read = levels.first().and_then(|l0| l0.iter().find(read));
+        if let Some(t) = l0_read.filter(|_| levels.iter().flatten().filter(read).nth(1).is_some()) {
+            self.inner.charge_seek(self.id, t);
+        }
         let mut sources: Vec<Box<dyn InternalIterator + Send>> = Vec::new();
         // A memtable empty now gets only versions newer than the snapshot.
         for mem in self.sv.memtables(self.id).filter(|m| !m.is_empty()) {

@@ -7,7 +7,7 @@
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use srdb_btree::Cursor;
+use srdb_btree::{BTree, Cursor};
 use srdb_key::{BoxError, InternalIterator};
 
 use crate::block::cursor::BlockCursor;
@@ -57,14 +57,14 @@ impl SstIter {
     }
 
     /// Loads the block under the index cursor (or none if the cursor is past
-    /// either end), leaving the block cursor not valid.
-    fn load_block(&mut self) -> Result<(), SstError> {
+    /// either end), leaving the block cursor not valid. `tree` is the
+    /// file's index, opened once by the caller for its move and this load.
+    fn load_block(&mut self, tree: &BTree<'_>) -> Result<(), SstError> {
         self.block = None;
         let Some(index) = self.index.as_ref().filter(|index| index.is_valid()) else {
             return Ok(());
         };
-        let tree = self.sst.index();
-        let handle = self.sst.handle_at(&tree, index)?;
+        let handle = self.sst.handle_at(tree, index)?;
         let held = match self.sst.read_block(handle, self.fill_cache)? {
             // An in-place block is the payload the handle names.
             BlockBytes::InPlace(_) => {
@@ -95,10 +95,11 @@ impl SstIter {
     /// it ends at the last block either way.)
     fn skip_forward(&mut self) -> Result<(), SstError> {
         while self.block.is_some() && !self.cursor.valid() {
-            let tree = self.sst.index();
+            let sst = Arc::clone(&self.sst);
+            let tree = sst.index();
             let index = self.index.as_mut().expect("a block is held only under an index position");
             index.next(&tree).map_err(|e| self.sst.index_error(e))?;
-            self.load_block()?;
+            self.load_block(&tree)?;
             if self.block.is_some() {
                 self.step(|c, b| c.seek_to_first(b))?;
             }
@@ -110,10 +111,11 @@ impl SstIter {
     /// previous block.
     fn skip_backward(&mut self) -> Result<(), SstError> {
         while self.block.is_some() && !self.cursor.valid() {
-            let tree = self.sst.index();
+            let sst = Arc::clone(&self.sst);
+            let tree = sst.index();
             let index = self.index.as_mut().expect("a block is held only under an index position");
             index.prev(&tree).map_err(|e| self.sst.index_error(e))?;
-            self.load_block()?;
+            self.load_block(&tree)?;
             if self.block.is_some() {
                 self.step(|c, b| c.seek_to_last(b))?;
             }
@@ -121,14 +123,17 @@ impl SstIter {
         Ok(())
     }
 
+    /// Takes the index position `index` found in `tree` and loads its
+    /// block.
     fn positioned(
         &mut self,
+        tree: &BTree<'_>,
         index: Result<Cursor, srdb_btree::BTreeError>,
     ) -> Result<(), SstError> {
         self.block = None;
         self.index = None;
         self.index = Some(index.map_err(|e| self.sst.index_error(e))?);
-        self.load_block()
+        self.load_block(tree)
     }
 
     /// Drops the position after an error, so that `valid` is false.
@@ -142,7 +147,8 @@ impl SstIter {
 
     fn do_seek(&mut self, target: &[u8]) -> Result<(), SstError> {
         let sst = Arc::clone(&self.sst);
-        self.positioned(sst.index().seek_with(target, compare_ikeys))?;
+        let tree = sst.index();
+        self.positioned(&tree, tree.seek_with(target, compare_ikeys))?;
         if self.block.is_some() {
             self.step(|c, b| c.seek(b, target))?;
         }
@@ -255,7 +261,8 @@ impl InternalIterator for SstIter {
     fn seek_to_first(&mut self) -> Result<(), BoxError> {
         let result = (|| {
             let sst = Arc::clone(&self.sst);
-            self.positioned(sst.index().first())?;
+            let tree = sst.index();
+            self.positioned(&tree, tree.first())?;
             if self.block.is_some() {
                 self.step(|c, b| c.seek_to_first(b))?;
             }
@@ -267,7 +274,8 @@ impl InternalIterator for SstIter {
     fn seek_to_last(&mut self) -> Result<(), BoxError> {
         let result = (|| {
             let sst = Arc::clone(&self.sst);
-            self.positioned(sst.index().last())?;
+            let tree = sst.index();
+            self.positioned(&tree, tree.last())?;
             if self.block.is_some() {
                 self.step(|c, b| c.seek_to_last(b))?;
             }
@@ -286,7 +294,8 @@ impl InternalIterator for SstIter {
             self.do_seek(target)?;
             if !self.valid() {
                 let sst = Arc::clone(&self.sst);
-                self.positioned(sst.index().last())?;
+                let tree = sst.index();
+                self.positioned(&tree, tree.last())?;
                 if self.block.is_some() {
                     self.step(|c, b| c.seek_to_last(b))?;
                 }

@@ -76,8 +76,8 @@ pub struct ServeArgs {
     /// Largest reply of one command [default: 67108864]
     #[arg(long, env = "SRDB_MAX_REPLY_BYTES", value_name = "BYTES")]
     max_reply_bytes: Option<usize>,
-    /// Threads serving Redis-protocol connections, each an event loop
-    /// [default: 1]
+    /// Threads serving Redis-protocol connections, each an event loop; 0
+    /// picks one under `--sync always`, else two [default: 0]
     #[arg(long, env = "SRDB_EVENT_LOOPS", value_name = "N")]
     event_loops: Option<usize>,
     /// Address of the HTTP API and Web UI, or `off` [default: 127.0.0.1:8080]

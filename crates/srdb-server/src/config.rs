@@ -37,7 +37,8 @@ pub struct ServerConfig {
     /// [`DEFAULT_REPLY_TIMEOUT`].
     pub reply_timeout: Duration,
     /// Threads serving connections, each an event loop owning its share
-    /// of them. Default: [`DEFAULT_EVENT_LOOPS`]; at most
+    /// of them; 0 lets the server choose ([`auto_event_loops`]: one under
+    /// fsync-per-commit, else up to two). Default: 0; at most
     /// [`MAX_EVENT_LOOPS`].
     pub event_loops: usize,
     /// The configuration file the settings came from, shown by `INFO`.
@@ -81,9 +82,9 @@ impl ServerConfig {
         if self.reply_timeout.is_zero() {
             return bad("reply_timeout must be above zero");
         }
-        if !(1..=MAX_EVENT_LOOPS).contains(&self.event_loops) {
+        if self.event_loops > MAX_EVENT_LOOPS {
             return Err(crate::Error::InvalidConfig(format!(
-                "event_loops must be between 1 and {MAX_EVENT_LOOPS}"
+                "event_loops must be at most {MAX_EVENT_LOOPS} (0 chooses)"
             )));
         }
         if self.requirepass.as_deref() == Some("") {

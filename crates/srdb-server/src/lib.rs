@@ -7,7 +7,8 @@
 //!
 //! # Design
 //!
-//! A few event loops (`event_loops`, default 1) serve all connections with
+//! A few event loops (`event_loops`; by default one under fsync-per-commit,
+//! else two) serve all connections with
 //! nonblocking sockets (mio: epoll on Linux); the thread that called
 //! [`Server::run`] accepts connections and deals them to the loops in turn.
 //! Each loop owns its connections: it reads what arrived into their
@@ -35,7 +36,7 @@
 //! request costs one `recv` and one `send` and a loop iteration one
 //! `epoll_wait` (and one fsync under `SyncPolicy::Always`) shared by the
 //! requests of all ready connections. How many loops: see
-//! [`limits::DEFAULT_EVENT_LOOPS`].
+//! [`limits::auto_event_loops`].
 //!
 //! Read-modify-write commands are atomic across connections: they run
 //! through `srdb::Kv::update`, which holds the key's striped lock across the

@@ -71,17 +71,36 @@ pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(60);
 /// a client that does not read holds until [`DEFAULT_REPLY_TIMEOUT`].
 pub const REPLY_FLUSH_BYTES: usize = 64 * 1024;
 
-/// Default `event_loops`: the threads that serve connections, each owning
-/// its share of them (assigned in turn as they connect). Measured on the
+/// Default `event_loops`: 0, which [`auto_event_loops`] resolves when the
+/// server starts.
+pub const DEFAULT_EVENT_LOOPS: usize = 0;
+
+/// The number of event loops, the threads that serve connections (each
+/// owning its share of them), when the configuration leaves it at 0: one
+/// when every commit waits for an fsync (`SyncPolicy::Always`), else two,
+/// or one on a machine of one core.
+///
+/// A loop commits the blind writes of all the connections it served in an
+/// iteration as one batch, so under fsync-per-commit one loop makes one
+/// fsync serve every client, as Redis does; two loops fsync twice as often
+/// for the same clients. Without an fsync per commit a second loop adds a
+/// core for parsing, memtable inserts and replies. Measured on the
 /// reference machine (2 cores shared with redis-benchmark, 50 clients,
-/// 100-byte values, one and two loops side by side in three runs of three
-/// rounds each): unpipelined SETs and GETs were up to 28% faster with one
-/// loop in two runs of three and even in the third; pipelined ones even in
-/// two runs and up to 62% faster with two loops in one; `--sync always`
-/// SETs moved with the disk, either way. One loop leaves the second core to
-/// the clients (redis-benchmark needs most of one) and to the engine's
-/// flushes and compactions; raise it where cores are plenty.
-pub const DEFAULT_EVENT_LOOPS: usize = 1;
+/// 100-byte values, three rounds, docs/benchmarks.md): with `--sync
+/// periodic`, two loops against one took pipelined SETs from 60% to 85% of
+/// redis-server's rate and pipelined GETs from 81% to 98%, unpipelined ones
+/// from 106% to 84% (SET) and 105% to 99% (GET); with `--sync always`, one
+/// loop gave 107% of redis-server with `appendfsync always` and two 81%.
+/// Set `event_loops` to choose otherwise, e.g. more loops where cores are
+/// plenty.
+pub fn auto_event_loops(fsync_per_commit: bool) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if fsync_per_commit {
+        1
+    } else {
+        cores.min(2)
+    }
+}
 
 /// Most `event_loops` a configuration may ask for.
 pub const MAX_EVENT_LOOPS: usize = 64;
@@ -132,3 +151,16 @@ pub const MAX_SCAN_CURSORS: usize = 4096;
 /// the cap, so the sort keeps a bounded heap instead of every matching
 /// row. A hundred thousand rows is a large page for any client.
 pub const MAX_QUERY_ROWS: u64 = 100_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_loop_under_fsync_per_commit_else_up_to_two() {
+        assert_eq!(auto_event_loops(true), 1);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(auto_event_loops(false), cores.min(2));
+        assert!((1..=MAX_EVENT_LOOPS).contains(&auto_event_loops(false)));
+    }
+}

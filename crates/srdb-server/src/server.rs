@@ -107,7 +107,7 @@ impl Server {
         let mut loops = Vec::new();
         let mut threads = Vec::new();
         let (sweep_stop, sweep_rx) = mpsc::channel::<()>();
-        let mut result = (0..srv.config.event_loops).try_for_each(|n| {
+        let mut result = (0..srv.event_loops()).try_for_each(|n| {
             let (event_loop, handle) = EventLoop::new(srv.clone(), &workers, loops_stop.clone())?;
             let t = std::thread::Builder::new()
                 .name(format!("srdb-loop-{n}"))

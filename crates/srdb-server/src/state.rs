@@ -139,6 +139,18 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The event loops to run: `event_loops`, or when it is 0 the number
+    /// [`crate::limits::auto_event_loops`] picks for the engine's sync policy.
+    pub(crate) fn event_loops(&self) -> usize {
+        match self.config.event_loops {
+            0 => crate::limits::auto_event_loops(matches!(
+                self.db.engine().options().sync,
+                srdb::SyncPolicy::Always
+            )),
+            n => n,
+        }
+    }
+
     pub(crate) fn clients(&self) -> MutexGuard<'_, HashMap<u64, Arc<ClientInfo>>> {
         self.clients.lock().unwrap_or_else(|p| p.into_inner())
     }

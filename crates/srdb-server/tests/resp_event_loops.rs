@@ -249,3 +249,17 @@ fn a_client_that_leaves_while_its_command_runs_on_a_worker_is_cleaned_up() {
     }
     assert_eq!(watcher.cmd("DBSIZE"), ":200000\r\n");
 }
+
+/// Left at 0 (the default), the number of loops follows the sync policy;
+/// `INFO server` says how many run.
+#[test]
+fn event_loops_left_at_zero_follow_the_sync_policy() {
+    let chosen = TestServer::start();
+    let info = Raw::connect(chosen.addr).cmd("INFO server");
+    // The test database syncs periodically: no fsync per commit.
+    let auto = srdb_server::limits::auto_event_loops(false);
+    assert!(info.contains(&format!("event_loops:{auto}\r\n")), "{info}");
+    let set = TestServer::with(|c| c.event_loops = 3);
+    let info = Raw::connect(set.addr).cmd("INFO server");
+    assert!(info.contains("event_loops:3\r\n"), "{info}");
+}

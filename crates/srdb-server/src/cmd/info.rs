@@ -60,6 +60,7 @@ fn server(srv: &Shared) -> Lines {
         ("multiplexing_api", MULTIPLEXING_API.into()),
         ("process_id", std::process::id().to_string()),
         ("tcp_port", srv.local_addr.port().to_string()),
+        ("event_loops", srv.event_loops().to_string()),
         ("server_time_usec", (srdb::now_ms() * 1000).to_string()),
         ("uptime_in_seconds", uptime.to_string()),
         ("uptime_in_days", (uptime / 86_400).to_string()),

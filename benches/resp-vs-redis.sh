@@ -12,7 +12,7 @@
 #   srdb serve --sync periodic --http-addr off
 #   srdb serve --sync always --http-addr off
 # srdb's other settings come from the environment as usual, e.g.
-#   SRDB_EVENT_LOOPS=2 benches/resp-vs-redis.sh   # two event loops instead of one
+#   SRDB_EVENT_LOOPS=1 benches/resp-vs-redis.sh   # one event loop for both servers
 set -euo pipefail
 
 rounds=${1:-3}

@@ -4,6 +4,9 @@
 
 use srdb::{Database, Expr, FieldType, Row, Schema, TableOptions, Value};
 
+/// Which `_time`s a case's condition accepts.
+type TimeTest = fn(i64) -> bool;
+
 fn schema() -> Schema {
     Schema::builder().field("n", FieldType::Int64).build().unwrap()
 }
@@ -74,7 +77,7 @@ fn time_conditions_settled_by_the_scan_give_the_rows_of_the_filter() {
             db.flush().unwrap();
         }
     }
-    let cases: [(Expr, fn(i64) -> bool); 4] = [
+    let cases: [(Expr, TimeTest); 4] = [
         (Expr::field("_time").between(Value::Time(10_000), Value::Time(20_000)), |t| {
             (10_000..=20_000).contains(&t)
         }),

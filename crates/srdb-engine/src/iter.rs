@@ -396,13 +396,14 @@ impl Iter {
         let read = |t: &&Arc<Table>| {
             self.overlaps(&t.meta) && !self.skipped.iter().any(|s| Arc::ptr_eq(s, t))
         };
-        if let Some(concat) = self.concatenation(levels.iter().flatten().filter(read).collect())? {
+        let files: Vec<&Arc<Table>> = levels.iter().flatten().filter(read).collect();
+        let several = files.len() > 1;
+        if let Some(concat) = self.concatenation(files)? {
             return Ok(Sources::Concat(concat));
         }
         // Files overlap in the range, and the scan searches each of them: an
         // L0 file among them is charged a seek (see `Inner::charge_seek`).
-        let l0_read = levels.first().and_then(|l0| l0.iter().find(read));
-        if let Some(t) = l0_read.filter(|_| levels.iter().flatten().filter(read).nth(1).is_some()) {
+        if let (true, Some(t)) = (several, levels.first().and_then(|l0| l0.iter().find(read))) {
             self.inner.charge_seek(self.id, t);
         }
         let mut sources: Vec<Box<dyn InternalIterator + Send>> = Vec::new();

@@ -264,7 +264,8 @@ impl<'a> BTree<'a> {
             ));
         }
         let child = read(offset)?;
-        if child.level + 1 != parent.level {
+        // Levels come from disk: a child at level 255 must not overflow.
+        if child.level.checked_add(1) != Some(parent.level) {
             return Err(corruption(
                 offset,
                 format!(

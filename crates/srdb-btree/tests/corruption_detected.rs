@@ -223,6 +223,32 @@ fn cyclic_or_misleveled_child_pointers_end_in_errors() {
     }
 }
 
+/// A page whose level byte says 255, under a valid checksum, ends reads in
+/// an error or (as for any crafted damage a checksum cannot see) an inexact
+/// answer, never in an overflow of the level arithmetic; `verify` refuses it.
+#[test]
+fn a_child_at_the_highest_level_is_not_a_panic() {
+    let (entries, bytes, meta) = small_tall_tree();
+    let mut bad = bytes.clone();
+    // The first leaf, which the first key's lookup and every scan reach,
+    // relabelled as an internal page (kind 2) at level 255.
+    bad[4] = 2;
+    bad[5] = u8::MAX;
+    reseal(&mut bad, 0);
+    let checked = BTree::open(&bad, meta, bytewise).unwrap();
+    assert!(matches!(checked.get(&entries[0].0), Err(BTreeError::Corruption { .. })));
+    assert!(checked.verify().is_err());
+    for tree in [checked, BTree::open_verified(&bad, meta, bytewise).unwrap()] {
+        for (key, _) in &entries {
+            let _ = tree.get(key);
+            let _ = tree.seek(key).and_then(|c| key_at(&tree, &c));
+            let _ = tree.seek_for_prev(key).and_then(|c| key_at(&tree, &c));
+        }
+        let _ = scan(&tree, tree.first(), true);
+        let _ = scan(&tree, tree.last(), false);
+    }
+}
+
 /// Recomputes the checksum of the page at `offset`, as a writer with a bug
 /// (or a crafted file) would: the damage below is then invisible to
 /// checksums and only the structural checks of `verify` can see it.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use srdb_key::{Kind, SeqNo};
 use srdb_manifest::KeyspaceId;
 use srdb_memtable::Memtable;
+use srdb_sst::BlockAt;
 
 use crate::batch::WriteBatch;
 use crate::engine::Inner;
@@ -166,7 +167,10 @@ impl Snapshot {
     /// once, and values are lent in place (from a memtable, a mapped file or
     /// a cached block) instead of copied, except a value found in an L0 file
     /// whose range overlaps another's, which is copied into a buffer reused
-    /// across keys. Ascending keys read neighbouring blocks, which the CPU
+    /// across keys. The keys are gathered first and the blocks they will be
+    /// read from are asked of memory all at once, so that their cache misses
+    /// overlap; the keys should therefore come in chunks of tens, not
+    /// millions. Ascending keys read neighbouring blocks, which the CPU
     /// caches then often hold already.
     ///
     /// Meant for keys that exist: the last file whose range holds a key (in
@@ -310,24 +314,63 @@ fn get_many_at<K: AsRef<[u8]>, E: From<Error>>(
     let mut levels = None;
     let mut gets = 0u64;
     let mut files = FileReads::new(inner, keyspace.id);
-    let each_key = || -> std::result::Result<(), E> {
-        for key in keys {
-            gets += 1;
-            let mut read = |value: Option<&[u8]>| visit(&key, value);
-            let user_key = key.as_ref();
-            if let Some(visited) =
-                get_in_memtables(mems.iter().copied(), user_key, snapshot, &mut read)
-            {
-                visited?;
-                continue;
-            }
-            let levels = match levels {
-                Some(levels) => levels,
-                None => *levels.insert(levels_of(inner, &sv, keyspace.id, &keyspace.name)?),
-            };
-            get_in_levels(levels, user_key, snapshot, Expect::Present, &mut files, &mut read)??;
+    // `located`: the block of the only file that can hold the key, found
+    // and prefetched by the first of two passes (see below).
+    let mut read_one = |key: K, located: Option<(&Arc<Table>, BlockAt)>| {
+        gets += 1;
+        let mut read = |value: Option<&[u8]>| visit(&key, value);
+        let user_key = key.as_ref();
+        if let Some(visited) = get_in_memtables(mems.iter().copied(), user_key, snapshot, &mut read)
+        {
+            return visited;
         }
-        Ok(())
+        if let Some((t, at)) = located {
+            files.probes += 1;
+            let hit = t
+                .sst
+                .get_in_block(at, user_key, snapshot, |_, kind, value| read(visible(kind, value)))
+                .map_err(Error::from)?;
+            return hit.unwrap_or_else(|| read(None));
+        }
+        let levels = match levels {
+            Some(levels) => levels,
+            None => *levels.insert(levels_of(inner, &sv, keyspace.id, &keyspace.name)?),
+        };
+        get_in_levels(levels, user_key, snapshot, Expect::Present, &mut files, &mut read)?
+    };
+    let mut keys = keys.into_iter();
+    let each_key = || -> std::result::Result<(), E> {
+        let Some(first) = keys.next() else { return Ok(()) };
+        let Some(second) = keys.next() else { return read_one(first, None) };
+        // Two passes over two keys or more. The first finds the block each
+        // key will be read from and starts loading it (`Sst::prefetch_block`);
+        // the second reads the keys, so that their cache misses overlap
+        // instead of following one another: rows an index points at lie in
+        // blocks far apart, and a read waits on memory several times in its
+        // block. Only a key that a single file's range holds is located
+        // (then that file's answer is the answer, as `get_in_levels` would
+        // find), and only one below the smallest key of every memtable: a
+        // table's memtables hold its newest rows, and a key they may answer
+        // is looked up there first.
+        let keys: Vec<K> = [first, second].into_iter().chain(keys).collect();
+        let mut located = Vec::with_capacity(keys.len());
+        if let Some(levels) = sv.levels.get(&keyspace.id) {
+            let memtables_from = mems.iter().filter_map(|m| m.smallest_user_key()).min();
+            for key in &keys {
+                let key = key.as_ref();
+                let below = memtables_from.is_none_or(|from| compare_user_keys(key, from).is_lt());
+                let only = below.then(|| only_covering_file(levels, key)).flatten();
+                // An index that fails here is reported by the second pass,
+                // at its key, after the keys before it are read.
+                let at = only.and_then(|t| Some((t, t.sst.locate(key, snapshot).ok()??)));
+                if let Some((t, at)) = at {
+                    t.sst.prefetch_block(at);
+                }
+                located.push(at);
+            }
+        }
+        located.resize(keys.len(), None);
+        keys.into_iter().zip(located).try_for_each(|(key, at)| read_one(key, at))
     };
     let result = each_key();
     inner.counters.gets.fetch_add(gets, Ordering::Relaxed);
@@ -444,6 +487,19 @@ fn get_in_levels<R>(
         }
     }
     Ok(read(None))
+}
+
+/// The file of `levels` whose range holds `key`, when it is the only one.
+fn only_covering_file<'l>(levels: &'l TableLevels, key: &[u8]) -> Option<&'l Arc<Table>> {
+    let l0 = levels.first().map_or(&[][..], Vec::as_slice);
+    let mut covering = l0
+        .iter()
+        .filter(|t| covers(&t.meta, key))
+        .chain(levels.iter().skip(1).filter_map(|level| covering_file(level, key)));
+    match (covering.next(), covering.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
+    }
 }
 
 /// The file of a level below L0 (whose files do not overlap) whose range

@@ -205,6 +205,13 @@ impl Memtable {
         self.len() == 0
     }
 
+    /// The smallest user key inserted so far, `None` while empty. Inserts
+    /// that run concurrently may add a smaller one at any time: the answer
+    /// is exact only for a memtable no longer written to (a frozen one).
+    pub fn smallest_user_key(&self) -> Option<&[u8]> {
+        self.list.first().map(|node| node.user_key())
+    }
+
     /// The smallest seqno inserted, `None` while empty.
     pub fn min_seqno(&self) -> Option<SeqNo> {
         if self.is_empty() {
@@ -354,6 +361,20 @@ mod tests {
         assert_eq!((m.min_seqno(), m.max_seqno()), (Some(0), Some(9)));
         assert_eq!(m.approximate_bytes(), a + b);
         assert!(m.reserved_bytes() >= a + b);
+    }
+
+    #[test]
+    fn smallest_user_key_follows_inserts() {
+        let m = Memtable::with_point_index(16);
+        assert_eq!(m.smallest_user_key(), None);
+        put(&m, b"m", 1, b"");
+        put(&m, b"z", 2, b"");
+        assert_eq!(m.smallest_user_key(), Some(&b"m"[..]));
+        m.insert(b"c", 3, Kind::Delete, b"");
+        put(&m, b"c", 4, b"newer version");
+        assert_eq!(m.smallest_user_key(), Some(&b"c"[..]), "a tombstone's key counts too");
+        put(&m, b"", 5, b"");
+        assert_eq!(m.smallest_user_key(), Some(&b""[..]));
     }
 
     #[test]

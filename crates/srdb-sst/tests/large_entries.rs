@@ -31,6 +31,11 @@ fn keys_of_64_kib_round_trip() {
         for (key, value) in &model {
             let found = sst.get(key.user_key(), key.seqno()).unwrap().unwrap();
             assert_eq!((found.seqno, &found.value), (key.seqno(), value));
+            // Blocks of over 16 KiB are prefetched by their end only.
+            let at = sst.locate(key.user_key(), key.seqno()).unwrap().unwrap();
+            sst.prefetch_block(at);
+            let again = sst.get_in_block(at, key.user_key(), key.seqno(), |_, _, v| v.to_vec());
+            assert_eq!(again.unwrap().as_ref(), Some(value));
         }
         let mut iter = sst.iter();
         iter.seek_to_first().unwrap();

@@ -96,6 +96,17 @@ proptest! {
         prop_assert_eq!(sst.verify().unwrap().entries, entries.len() as u64);
 
         for (user_key, snapshot) in &gets {
+            // A read split in two (locate, prefetch, read in the block)
+            // answers as one, whether the block was read before or not.
+            let split = |sst: &Sst| {
+                let at = sst.locate(user_key, *snapshot).unwrap();
+                at.and_then(|at| {
+                    sst.prefetch_block(at);
+                    sst.get_in_block(at, user_key, *snapshot, |seqno, kind, value| (seqno, kind, value.to_vec()))
+                        .unwrap()
+                })
+            };
+            let first_split = split(&sst);
             let expected = model_get(&model, user_key, *snapshot);
             let found = sst.get(user_key, *snapshot).unwrap().map(|l| (l.seqno, l.kind, l.value));
             prop_assert_eq!(&found, &expected, "get({:?}, {})", user_key, snapshot);
@@ -103,7 +114,9 @@ proptest! {
             let unfiltered = sst
                 .get_present_with(user_key, *snapshot, |seqno, kind, value| (seqno, kind, value.to_vec()))
                 .unwrap();
-            prop_assert_eq!(unfiltered, expected, "get_present_with({:?}, {})", user_key, snapshot);
+            prop_assert_eq!(unfiltered, expected.clone(), "get_present_with({:?}, {})", user_key, snapshot);
+            prop_assert_eq!(&first_split, &expected, "split read of ({:?}, {})", user_key, snapshot);
+            prop_assert_eq!(split(&sst), expected, "split read of ({:?}, {}) again", user_key, snapshot);
         }
         for (key, _) in model.iter().step_by(3) {
             prop_assert!(sst.may_contain(key.user_key()));

@@ -52,6 +52,26 @@ fn the_cache_stays_within_its_bound_and_counts_hits() {
 }
 
 #[test]
+fn a_block_location_is_trusted_only_by_its_own_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = WriterOptions { compression: Compression::None, ..WriterOptions::default() };
+    let (small, _) = write_model(dir.path(), "small.sst", &simple_model(10, 8), opts.clone());
+    let (large, _) = write_model(dir.path(), "large.sst", &simple_model(5000, 64), opts);
+    let (small, large) = (Sst::open(&small, 1, None).unwrap(), Sst::open(&large, 2, None).unwrap());
+    let key = numbered_key(4000);
+    let far = large.locate(&key, u64::MAX).unwrap().unwrap();
+    // The large file's block for the key lies past the end of the small
+    // file: the small file locates the key itself and finds it absent.
+    small.prefetch_block(far);
+    assert_eq!(small.get_in_block(far, &key, u64::MAX, |_, _, v| v.to_vec()).unwrap(), None);
+    let near = numbered_key(3);
+    let found = small.get_in_block(far, &near, u64::MAX, |seqno, _, _| seqno).unwrap();
+    assert_eq!(found, Some(4));
+    let value = large.get_in_block(far, &key, u64::MAX, |_, _, v| v.to_vec()).unwrap();
+    assert_eq!(value, large.get(&key, u64::MAX).unwrap().map(|l| l.value));
+}
+
+#[test]
 fn uncompressed_files_do_not_use_the_cache() {
     let dir = tempfile::tempdir().unwrap();
     let opts = WriterOptions { compression: Compression::None, ..WriterOptions::default() };

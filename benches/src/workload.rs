@@ -186,10 +186,11 @@ pub enum TableWorkload {
     InsertIndexed,
     /// `reads` gets of random rows by `_seq`.
     GetBySeq,
-    /// `reads / 10` queries `account = a` (about 10 rows each) via the index.
+    /// `reads / 100` queries `account = a` (about 100 rows each) via the
+    /// index.
     IndexedEq,
-    /// `reads / 100` queries `a <= account <= a + 9` (about 100 rows each)
-    /// via the index.
+    /// `reads / 1000` queries `a <= account <= a + 9` (about 1,000 rows
+    /// each) via the index.
     IndexedRange,
     /// 5 queries `city = c AND score >= 0.5` over unindexed fields: full
     /// scans.

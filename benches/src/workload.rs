@@ -192,7 +192,7 @@ pub enum TableWorkload {
     /// `reads / 1000` queries `a <= account <= a + 9` (about 1,000 rows
     /// each) via the index.
     IndexedRange,
-    /// 5 queries `city = c AND score >= 0.5` over unindexed fields: full
+    /// 20 queries `city = c AND score >= 0.5` over unindexed fields: full
     /// scans.
     FilteredScan,
     /// `reads / 100` queries for 1% of the rows by `_time` range.

@@ -36,6 +36,12 @@ pub struct BlockAt {
     handle: BlockHandle,
 }
 
+/// The word of `Sst::verified` holding the bit of data block `ordinal`,
+/// and that bit.
+fn verified_bit(ordinal: u32) -> (usize, u64) {
+    (ordinal as usize / 64, 1u64 << (ordinal % 64))
+}
+
 /// Sets `target` to the seek key of `user_key` at `snapshot`: it sorts
 /// before every version visible at the snapshot and after every newer one.
 fn seek_target(target: &mut Vec<u8>, user_key: &[u8], snapshot: u64) {
@@ -61,7 +67,7 @@ pub struct Lookup {
 /// Process-unique ids of opened files, for block cache keys.
 static NEXT_FILE_ID: AtomicU64 = AtomicU64::new(1);
 
-/// The largest block [`Sst::prefetch`] asks for whole: 256 cache lines, the
+/// The largest block [`Sst::prefetch_block`] asks for whole: 256 cache lines, the
 /// default block size four times over. Of a larger block (a few large
 /// values) only the end is asked for, where the restart array lies.
 const PREFETCH_WHOLE_BLOCK_MAX: usize = 16 << 10;
@@ -324,13 +330,7 @@ impl Sst {
         GET_SCRATCH.with(|scratch| {
             let target = &mut scratch.borrow_mut().target;
             seek_target(target, user_key, snapshot);
-            match self.index().lower_bound_value_with(target, compare_ikeys) {
-                Ok(Some(value)) => {
-                    Ok(Some(BlockAt { file: self.id, handle: self.handle_from(value)? }))
-                }
-                Ok(None) => Ok(None),
-                Err(e) => Err(self.index_error(e)),
-            }
+            Ok(self.block_for(target)?.map(|handle| BlockAt { file: self.id, handle }))
         })
     }
 
@@ -347,8 +347,7 @@ impl Sst {
     /// changes no answer, and does nothing for a location of another file.
     pub fn prefetch_block(&self, at: BlockAt) {
         let handle = at.handle;
-        let (word, bit) = (handle.ordinal as usize / 64, 1u64 << (handle.ordinal % 64));
-        if at.file != self.id || self.verified[word].load(Ordering::Relaxed) & bit == 0 {
+        if at.file != self.id || !self.is_verified(handle) {
             return;
         }
         // In bounds: `handle_from` checked the block against this file's
@@ -394,13 +393,28 @@ impl Sst {
             let mut scratch = scratch.borrow_mut();
             let GetScratch { target, cursor } = &mut *scratch;
             seek_target(target, user_key, snapshot);
-            let handle = match self.index().lower_bound_value_with(target, compare_ikeys) {
-                Ok(Some(value)) => self.handle_from(value)?,
-                Ok(None) => return Ok(None),
-                Err(e) => return Err(self.index_error(e)),
-            };
-            self.search_block(handle, cursor, target, user_key, read)
+            match self.block_for(target)? {
+                Some(handle) => self.search_block(handle, cursor, target, user_key, read),
+                None => Ok(None),
+            }
         })
+    }
+
+    /// Whether the block at `handle` is stored raw and its checksum was
+    /// verified, so that it is read in place.
+    fn is_verified(&self, handle: BlockHandle) -> bool {
+        let (word, bit) = verified_bit(handle.ordinal);
+        self.verified[word].load(Ordering::Relaxed) & bit != 0
+    }
+
+    /// The block the index names for the seek key `target`: the first whose
+    /// last key is at or after it; `None` if every key is smaller.
+    fn block_for(&self, target: &[u8]) -> Result<Option<BlockHandle>, SstError> {
+        match self.index().lower_bound_value_with(target, compare_ikeys) {
+            Ok(Some(value)) => Ok(Some(self.handle_from(value)?)),
+            Ok(None) => Ok(None),
+            Err(e) => Err(self.index_error(e)),
+        }
     }
 
     /// Reads the version of `user_key` that the seek key `target` finds in
@@ -533,15 +547,14 @@ impl Sst {
         // used in place without reading the kind byte, which sits past the
         // payload on a cache line of its own that a point read would
         // otherwise miss on.
-        let (word, bit) = (handle.ordinal as usize / 64, 1u64 << (handle.ordinal % 64));
-        if self.verified[word].load(Ordering::Relaxed) & bit != 0 {
+        if self.is_verified(handle) {
             return Ok(BlockBytes::InPlace(&framed[..handle.len as usize]));
         }
         // The kind byte is trusted only after the checksum, which covers it,
         // is verified: a damaged kind byte fails that check on either path.
         if framed[handle.len as usize] == Compression::None as u8 {
             frame::check(framed).map_err(corrupt)?;
-            self.verified[word].fetch_or(bit, Ordering::Relaxed);
+            self.mark_verified(handle.ordinal);
             return Ok(BlockBytes::InPlace(&framed[..handle.len as usize]));
         }
         if let Some(cache) = &self.cache {
@@ -575,7 +588,8 @@ impl Sst {
 
     /// Marks a raw block verified (by [`Sst::verify`]).
     pub(crate) fn mark_verified(&self, ordinal: u32) {
-        self.verified[ordinal as usize / 64].fetch_or(1 << (ordinal % 64), Ordering::Relaxed);
+        let (word, bit) = verified_bit(ordinal);
+        self.verified[word].fetch_or(bit, Ordering::Relaxed);
     }
 }
 
